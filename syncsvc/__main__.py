@@ -1,0 +1,3 @@
+from syncsvc.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,170 @@
+"""Settings from a TOML file plus environment variables, validated once.
+
+Every key lives in config.example.toml with a comment. Secrets never live in
+the file: they come from the environment variables named in ENV below.
+Unknown keys and wrong types are errors that name the key and the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from syncsvc.errors import ConfigError
+
+# Environment variables that carry secrets (never written to the config file).
+ENV = {
+    "infusionsoft_api_key": "SYNCSVC_INFUSIONSOFT_API_KEY",
+    "infusionsoft_client_id": "SYNCSVC_INFUSIONSOFT_CLIENT_ID",
+    "infusionsoft_client_secret": "SYNCSVC_INFUSIONSOFT_CLIENT_SECRET",
+    "infusionsoft_refresh_token": "SYNCSVC_INFUSIONSOFT_REFRESH_TOKEN",
+    "quickbooks_client_id": "SYNCSVC_QUICKBOOKS_CLIENT_ID",
+    "quickbooks_client_secret": "SYNCSVC_QUICKBOOKS_CLIENT_SECRET",
+    "secret_key": "SYNCSVC_SECRET_KEY",
+    "config_path": "SYNCSVC_CONFIG",
+}
+
+INFUSIONSOFT_AUTH_MODES = ("service_key", "oauth", "legacy_key")
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    # One config file describes one connection; all state is keyed by this name.
+    name: str = "default"
+
+
+@dataclass(frozen=True)
+class StateSettings:
+    database_url: str = "sqlite:///state/syncsvc.sqlite3"
+
+
+@dataclass(frozen=True)
+class InfusionsoftSettings:
+    base_url: str = "https://api.infusionsoft.com/crm/xmlrpc/v1"
+    auth: str = "service_key"
+    token_url: str = "https://api.infusionsoft.com/token"
+    timezone: str = "America/New_York"
+    timeout_seconds: float = 30.0
+    requests_per_second: int = 10
+    requests_per_minute: int = 240
+    max_attempts: int = 6
+    page_size: int = 1000
+
+    def validate(self, where: str) -> None:
+        if self.auth not in INFUSIONSOFT_AUTH_MODES:
+            raise ConfigError(
+                f"{where}: [infusionsoft].auth = {self.auth!r} is not one of "
+                f"{', '.join(INFUSIONSOFT_AUTH_MODES)}"
+            )
+        _check_zone(self.timezone, f"{where}: [infusionsoft].timezone")
+        if not 1 <= self.page_size <= 1000:
+            raise ConfigError(f"{where}: [infusionsoft].page_size must be 1..1000 (the API's limit)")
+
+
+@dataclass(frozen=True)
+class QuickBooksSettings:
+    api_base_url: str = "https://quickbooks.api.intuit.com/v3"
+    discovery_url: str = "https://developer.intuit.com/.well-known/openid_configuration/"
+    minor_version: int = 75
+    realm_id: str = ""
+    redirect_uri: str = "http://localhost:8725/callback"
+    timeout_seconds: float = 60.0
+    requests_per_minute: int = 500
+    max_in_flight: int = 10
+    max_attempts: int = 6
+    refresh_margin_seconds: int = 300
+
+    def validate(self, where: str) -> None:
+        if self.minor_version < 75:
+            raise ConfigError(f"{where}: [quickbooks].minor_version must be >= 75 (Intuit ignores older ones)")
+
+
+@dataclass(frozen=True)
+class Settings:
+    connection: ConnectionSettings = field(default_factory=ConnectionSettings)
+    state: StateSettings = field(default_factory=StateSettings)
+    infusionsoft: InfusionsoftSettings = field(default_factory=InfusionsoftSettings)
+    quickbooks: QuickBooksSettings = field(default_factory=QuickBooksSettings)
+    source: str = "<defaults>"
+
+    def secret(self, name: str, required: bool = True) -> str | None:
+        """A secret from the environment; a missing required one names its variable."""
+        var = ENV[name]
+        value = os.environ.get(var)
+        if not value and required:
+            raise ConfigError(f"environment variable {var} is not set ({name.replace('_', ' ')})")
+        return value or None
+
+
+def _check_zone(name: str, what: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{what} = {name!r} is not a known time zone (e.g. America/New_York)") from None
+
+
+_SECTIONS = {f.name: f.type for f in dataclasses.fields(Settings) if f.name != "source"}
+
+
+def _coerce(value, annotation, what: str):
+    expected = {"str": str, "int": int, "float": float, "bool": bool}.get(annotation, annotation)
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if expected is int and isinstance(value, bool):
+        raise ConfigError(f"{what} must be an integer, not {value!r}")
+    if isinstance(expected, type) and not isinstance(value, expected):
+        raise ConfigError(f"{what} must be {expected.__name__}, not {type(value).__name__} {value!r}")
+    return value
+
+
+def _build_section(cls, raw: dict, section: str, where: str):
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    values = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(
+                f"{where}: unknown key [{section}].{key} (known: {', '.join(sorted(known))})"
+            )
+        values[key] = _coerce(value, known[key].type, f"{where}: [{section}].{key}")
+    obj = cls(**values)
+    if hasattr(obj, "validate"):
+        obj.validate(where)
+    return obj
+
+
+def load_settings(path: str | os.PathLike | None = None) -> Settings:
+    """Read settings from `path` (or $SYNCSVC_CONFIG); defaults when neither is given."""
+    path = path or os.environ.get(ENV["config_path"])
+    if not path:
+        return settings_from_dict({})
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist (copy config.example.toml)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return settings_from_dict(raw, where=str(path))
+
+
+def settings_from_dict(raw: dict, where: str = "<settings>") -> Settings:
+    sections = {}
+    for section, value in raw.items():
+        cls = _SECTIONS.get(section)
+        if cls is None:
+            raise ConfigError(f"{where}: unknown section [{section}] (known: {', '.join(_SECTIONS)})")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: [{section}] must be a table")
+        sections[section] = _build_section(_resolve(cls), value, section, where)
+    return Settings(**sections, source=where)
+
+
+def _resolve(annotation):
+    if isinstance(annotation, str):
+        return globals()[annotation]
+    return annotation

@@ -1,0 +1,9 @@
+"""Errors shared across the service: each says what went wrong and what to do."""
+
+
+class SyncsvcError(Exception):
+    """Base for errors the CLI reports as one clear line instead of a traceback."""
+
+
+class ConfigError(SyncsvcError):
+    """A configuration file or environment variable is missing or wrong."""

@@ -1,0 +1,90 @@
+"""Sliding-window rate limits and an in-flight cap, shared by clients and sandboxes.
+
+Clients call `acquire()` (blocks until a slot is free) so they stay under an
+API's documented quota; the sandboxes call `try_acquire()` and answer 429 when
+it refuses. The clock and sleep are injectable so tests can be exact.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+
+@dataclass(frozen=True)
+class Window:
+    limit: int
+    seconds: float
+
+
+class SlidingWindowLimiter:
+    """At most `limit` events in any `seconds`-long window, for every window given."""
+
+    def __init__(
+        self,
+        windows: list[Window] | tuple[Window, ...],
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._windows = [w for w in windows if w.limit > 0]
+        longest = max((w.limit for w in self._windows), default=0)
+        self._events: deque[float] = deque(maxlen=longest or None)
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+
+    def _wait_needed(self, now: float) -> float:
+        wait = 0.0
+        for window in self._windows:
+            if len(self._events) >= window.limit:
+                oldest_in_window = self._events[-window.limit]
+                wait = max(wait, oldest_in_window + window.seconds - now)
+        return wait
+
+    def try_acquire(self) -> float:
+        """Take a slot now and return 0, or return how long until one frees (taking nothing)."""
+        with self._lock:
+            now = self._clock()
+            wait = self._wait_needed(now)
+            if wait <= 0:
+                self._events.append(now)
+                return 0.0
+            return wait
+
+    def acquire(self) -> float:
+        """Block until a slot is free; return the seconds spent waiting."""
+        waited = 0.0
+        while True:
+            wait = self.try_acquire()
+            if wait <= 0:
+                return waited
+            self._sleep(wait)
+            waited += wait
+
+
+class InFlightLimiter:
+    """At most `limit` concurrent operations; `limit <= 0` means unlimited."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._sem = threading.BoundedSemaphore(limit) if limit > 0 else None
+
+    def try_enter(self) -> bool:
+        return self._sem is None or self._sem.acquire(blocking=False)
+
+    def leave(self) -> None:
+        if self._sem is not None:
+            self._sem.release()
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        if self._sem is not None:
+            self._sem.acquire()
+        try:
+            yield
+        finally:
+            self.leave()

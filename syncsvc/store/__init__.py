@@ -1,0 +1,1 @@
+"""The state store: SQLAlchemy models, the engine, and units of work."""
