@@ -53,6 +53,7 @@ class InfusionsoftSettings:
     requests_per_minute: int = 240
     max_attempts: int = 6
     page_size: int = 1000
+    oauth_refresh_margin_seconds: int = 14400
 
     def validate(self, where: str) -> None:
         if self.auth not in INFUSIONSOFT_AUTH_MODES:
@@ -77,8 +78,15 @@ class QuickBooksSettings:
     max_in_flight: int = 10
     max_attempts: int = 6
     refresh_margin_seconds: int = 300
+    rate_window_seconds: float = 60.0
+    throttle_wait_seconds: float = 60.0
+    backoff_base_seconds: float = 1.0
+    backoff_max_seconds: float = 60.0
+    batch_size: int = 30
 
     def validate(self, where: str) -> None:
+        if not 1 <= self.batch_size <= 30:
+            raise ConfigError(f"{where}: [quickbooks].batch_size must be 1..30 (QBO's batch limit)")
         if self.minor_version < 75:
             raise ConfigError(f"{where}: [quickbooks].minor_version must be >= 75 (Intuit ignores older ones)")
 

@@ -1,0 +1,1 @@
+"""Infusionsoft (Keap) XML-RPC: transport, auth, DataService, InvoiceService, records, the OrderSource."""

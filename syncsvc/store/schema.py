@@ -1,3 +1,4 @@
 """Imports every model module so Base.metadata holds all tables (for Alembic)."""
 
-from syncsvc.store import models  # noqa: F401
+from syncsvc.store import models, sync_models  # noqa: F401
+from syncsvc.store import token_models  # noqa: F401,E402

@@ -1,0 +1,65 @@
+"""`syncsvc connect quickbooks`: authorize a QuickBooks company, or import its refresh token."""
+
+from __future__ import annotations
+
+import sys
+import webbrowser
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("connect", help="connect an account (stores its OAuth tokens)")
+    providers = parser.add_subparsers(dest="provider", metavar="PROVIDER", required=True)
+    qb = providers.add_parser(
+        "quickbooks",
+        help="connect a QuickBooks Online company",
+        description="Without options: print the authorization URL, open it in a browser, and wait for "
+        "Intuit's redirect on the port of [quickbooks].redirect_uri. With --realm-id and --refresh-token: "
+        "import tokens obtained elsewhere (headless servers, containers); the token is refreshed once to "
+        "validate it. Needs SYNCSVC_QUICKBOOKS_CLIENT_ID/_SECRET and SYNCSVC_SECRET_KEY.",
+    )
+    qb.add_argument("--realm-id", help="company (realm) id, with --refresh-token")
+    qb.add_argument("--refresh-token", help="refresh token to import ('-' reads it from standard input)")
+    qb.add_argument("--no-browser", action="store_true", help="only print the authorization URL")
+    qb.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the redirect (default 300)")
+    qb.set_defaults(handler=connect_quickbooks)
+
+
+def connect_quickbooks(args) -> int:
+    from syncsvc.config import load_settings
+    from syncsvc.errors import ConfigError
+    from syncsvc.quickbooks.client import PROVIDER
+    from syncsvc.quickbooks.connecting import authorize_interactively, import_refresh_token
+    from syncsvc.store.db import upgrade
+    from syncsvc.store.tokens import SqlTokenStore, TokenCipher
+
+    settings = load_settings(args.config)
+    client_id = settings.secret("quickbooks_client_id")
+    client_secret = settings.secret("quickbooks_client_secret")
+    cipher = TokenCipher.from_settings(settings)
+    upgrade(settings.state.database_url)  # the token table must exist before anything is spent
+
+    def store_for(realm_id: str) -> SqlTokenStore:
+        return SqlTokenStore(
+            settings.state.database_url, connection=settings.connection.name, provider=PROVIDER,
+            account=realm_id, cipher=cipher,
+        )
+
+    if args.realm_id or args.refresh_token:
+        if not (args.realm_id and args.refresh_token):
+            raise ConfigError("--realm-id and --refresh-token go together")
+        token = sys.stdin.readline().strip() if args.refresh_token == "-" else args.refresh_token
+        import_refresh_token(settings.quickbooks, client_id, client_secret, args.realm_id, token, store_for)
+        realm_id = args.realm_id
+    else:
+        def show_url(url: str) -> None:
+            print(f"Open this URL to authorize syncsvc:\n{url}", flush=True)
+            if not args.no_browser:
+                webbrowser.open(url)
+
+        realm_id = authorize_interactively(
+            settings.quickbooks, client_id, client_secret, store_for, show_url, args.timeout
+        )
+    print(f"Connected QuickBooks company {realm_id} (connection {settings.connection.name!r}).", flush=True)
+    if settings.quickbooks.realm_id and settings.quickbooks.realm_id != realm_id:
+        print(f"Note: [quickbooks].realm_id in {settings.source} is {settings.quickbooks.realm_id}.", flush=True)
+    return 0

@@ -1,0 +1,148 @@
+"""Which QBO item an order line posts on.
+
+A product's SKU matches the QBO item Name (or its Sku field, a setting), as
+the connector we replace did. An order item with no name, no product or a
+product without SKU goes to the "unknown do not delete" item and the order
+carries a warning naming what to fix; it is not held, because the money is
+right and only the item is vague.
+
+A SKU with no QBO item is created (Name = Sku = the SKU, on the configured
+income account) when create_missing_items is on, the default: the sale then
+lands on the right item from the start, and a later rename in QBO does not
+break the match because the Sku field keeps the key. When it is off, the line
+goes to the unknown item with a warning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterable, Mapping
+
+from syncsvc.engine.customers import sanitize
+from syncsvc.engine.settings import EngineSettings
+from syncsvc.infusionsoft.records import OrderItem, Product
+
+ITEM_NAME_MAX = 100
+
+
+@dataclass(frozen=True)
+class QboItem:
+    id: str
+    name: str
+    sku: str = ""
+
+
+@dataclass(frozen=True)
+class ItemDraft:
+    name: str
+    sku: str
+    description: str
+    unit_price: Decimal
+    income_account: str
+    item_type: str
+
+
+@dataclass(frozen=True)
+class ItemRef:
+    """An item a line posts on. qbo_id None: the item named `name` is created
+    by a CreateItem action earlier in the same plan (item names are unique)."""
+
+    name: str
+    qbo_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemChoice:
+    ref: ItemRef
+    create: ItemDraft | None = None
+    unknown_reason: str | None = None  # why the line fell back to the unknown item
+
+
+@dataclass(frozen=True)
+class ItemLookups:
+    """QBO item queries to run: items whose Name is in `names`, and (when
+    matching on the Sku field) items whose Sku is in `skus`."""
+
+    names: tuple[str, ...]
+    skus: tuple[str, ...]
+
+
+class ItemCatalog:
+    """The QBO items the caller found for ItemLookups, indexed case-insensitively."""
+
+    def __init__(self, items: Iterable[QboItem]):
+        self.by_name: dict[str, QboItem] = {}
+        self.by_sku: dict[str, QboItem] = {}
+        for item in sorted(items, key=lambda i: i.id):
+            self.by_name.setdefault(item.name.strip().casefold(), item)
+            if item.sku.strip():
+                self.by_sku.setdefault(item.sku.strip().casefold(), item)
+
+    def named(self, name: str) -> QboItem | None:
+        return self.by_name.get(name.strip().casefold())
+
+    def for_sku(self, sku: str, settings: EngineSettings) -> QboItem | None:
+        if settings.match_items_on == "sku":
+            return self.by_sku.get(sku.strip().casefold())
+        return self.named(item_name_for_sku(sku))
+
+
+def item_name_for_sku(sku: str) -> str:
+    return sanitize(sku, ITEM_NAME_MAX)
+
+
+def lookups(order_items: Iterable[OrderItem], products: Mapping[int, Product], settings: EngineSettings) -> ItemLookups:
+    names = {
+        settings.unknown_item_name, settings.shipping_item_name, settings.tax_item_name,
+        settings.finance_charge_item_name, settings.discount_item_name,
+    }
+    skus = set()
+    for order_item in order_items:
+        product = products.get(order_item.product_id) if order_item.product_id else None
+        if product is not None and product.sku:
+            skus.add(product.sku.strip())
+            names.add(item_name_for_sku(product.sku))  # created items are named by SKU
+    return ItemLookups(names=tuple(sorted(names)), skus=tuple(sorted(skus)) if settings.match_items_on == "sku" else ())
+
+
+def product_item(order_item: OrderItem, products: Mapping[int, Product], catalog: ItemCatalog, settings: EngineSettings) -> ItemChoice:
+    product = products.get(order_item.product_id) if order_item.product_id else None
+    label = f"order item {order_item.id} {order_item.name!r}" if order_item.name else f"order item {order_item.id}"
+    if not order_item.name:
+        return _unknown(catalog, settings, f"{label} has no item name")
+    if product is None:
+        return _unknown(catalog, settings, f"{label} has no product")
+    if not product.sku:
+        return _unknown(catalog, settings, f"{label}: product {product.id} {product.name!r} has no SKU")
+    found = catalog.for_sku(product.sku, settings)
+    if found is not None:
+        return ItemChoice(ItemRef(found.name, found.id))
+    if not settings.create_missing_items:
+        return _unknown(catalog, settings, f"{label}: no QuickBooks item for SKU {product.sku!r}")
+    draft = ItemDraft(
+        name=item_name_for_sku(product.sku),
+        sku=product.sku.strip(),
+        description=product.name,
+        unit_price=product.price,
+        income_account=settings.item_income_account,
+        item_type=settings.item_type,
+    )
+    return ItemChoice(ItemRef(draft.name), create=draft)
+
+
+def named_item(name: str, catalog: ItemCatalog, settings: EngineSettings) -> ItemChoice:
+    """One of the configured items (shipping, tax, discount, ...), created if missing."""
+    found = catalog.named(name)
+    if found is not None:
+        return ItemChoice(ItemRef(found.name, found.id))
+    draft = ItemDraft(
+        name=name, sku="", description=name, unit_price=Decimal("0"),
+        income_account=settings.item_income_account, item_type=settings.item_type,
+    )
+    return ItemChoice(ItemRef(name), create=draft)
+
+
+def _unknown(catalog: ItemCatalog, settings: EngineSettings, reason: str) -> ItemChoice:
+    choice = named_item(settings.unknown_item_name, catalog, settings)
+    return ItemChoice(choice.ref, choice.create, unknown_reason=reason)

@@ -1,0 +1,112 @@
+"""InfusionsoftClient: the transport, auth, DataService, InvoiceService and OrderSource wired together."""
+
+from __future__ import annotations
+
+import random as _random
+import time
+from datetime import timedelta
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from syncsvc.config import ENV, Settings
+from syncsvc.errors import ConfigError
+from syncsvc.infusionsoft.auth import Auth, LegacyKeyAuth, OAuthAuth, ServiceKeyAuth, seed_refresh_token
+from syncsvc.infusionsoft.dataservice import DataService
+from syncsvc.infusionsoft.invoiceservice import InvoiceService
+from syncsvc.infusionsoft.records import PayPlan
+from syncsvc.infusionsoft.source import XmlRpcOrderSource
+from syncsvc.infusionsoft.transport import RetryPolicy, XmlRpcTransport
+from syncsvc.ratelimit import SlidingWindowLimiter, Window
+from syncsvc.tokens import MemoryTokenStore, TokenStore
+
+LIMIT_MARGIN_SECONDS = 0.25
+
+
+class InfusionsoftClient:
+    """`client.data` (DataService), `client.invoices` (InvoiceService), `client.source` (OrderSource)."""
+
+    def __init__(self, transport: XmlRpcTransport, http: httpx.Client, page_size: int = 1000, owns_http: bool = True) -> None:
+        self.transport = transport
+        self.zone = transport.zone
+        self.data = DataService(transport, page_size)
+        self.invoices = InvoiceService(transport)
+        self.source = XmlRpcOrderSource(self.data, self.zone)
+        self._http = http
+        self._owns_http = owns_http
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        token_store: TokenStore | None = None,
+        *,
+        http: httpx.Client | None = None,
+        limiter: SlidingWindowLimiter | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        random: Callable[[], float] = _random.random,
+    ) -> "InfusionsoftClient":
+        """Build a client from `[infusionsoft]` settings and secrets from the environment.
+
+        auth = "service_key"/"legacy_key" read SYNCSVC_INFUSIONSOFT_API_KEY; "oauth" reads the
+        client id/secret and keeps tokens in `token_store` (seeded once from
+        SYNCSVC_INFUSIONSOFT_REFRESH_TOKEN when empty; an in-memory store when None).
+        """
+        conf = settings.infusionsoft
+        owns_http = http is None
+        http = http or httpx.Client(timeout=conf.timeout_seconds)
+        auth: Auth
+        if conf.auth == "oauth":
+            store = token_store if token_store is not None else MemoryTokenStore()
+            seed_refresh_token(store, settings.secret("infusionsoft_refresh_token", required=False))
+            auth = OAuthAuth(
+                store,
+                client_id=settings.secret("infusionsoft_client_id"),
+                client_secret=settings.secret("infusionsoft_client_secret"),
+                token_url=conf.token_url,
+                http=http,
+                refresh_margin=timedelta(seconds=conf.oauth_refresh_margin_seconds),
+                timeout=conf.timeout_seconds,
+            )
+        elif conf.auth == "legacy_key":
+            auth = LegacyKeyAuth(settings.secret("infusionsoft_api_key"))
+        elif conf.auth == "service_key":
+            auth = ServiceKeyAuth(settings.secret("infusionsoft_api_key"))
+        else:  # validated by config, kept for callers that build Settings by hand
+            raise ConfigError(f"[infusionsoft].auth = {conf.auth!r} is not supported (set {ENV['config_path']})")
+        if limiter is None:
+            # Keap counts calls when they arrive, we when they leave: network jitter can bunch
+            # them up in transit, so each window is held a little longer than the quota's.
+            limiter = SlidingWindowLimiter(
+                [Window(conf.requests_per_second, 1.0 + LIMIT_MARGIN_SECONDS),
+                 Window(conf.requests_per_minute, 60.0 + LIMIT_MARGIN_SECONDS)],
+                sleep=sleep,
+            )
+        transport = XmlRpcTransport(
+            conf.base_url,
+            auth,
+            ZoneInfo(conf.timezone),
+            http,
+            limiter=limiter,
+            policy=RetryPolicy(max_attempts=conf.max_attempts),
+            timeout=conf.timeout_seconds,
+            sleep=sleep,
+            random=random,
+        )
+        return cls(transport, http, page_size=conf.page_size, owns_http=owns_http)
+
+    def payment_plan_for_invoice(self, invoice_id: int) -> PayPlan | None:
+        """Payment plan details by invoice id, with its PayPlanItems (seed 000)."""
+        plans = self.source.pay_plans_for_invoices([invoice_id])
+        return plans[0] if plans else None
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> "InfusionsoftClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

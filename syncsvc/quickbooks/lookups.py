@@ -1,0 +1,125 @@
+"""Queries: escaped values, paging, and the finders the sync needs.
+
+QBO's query language escapes a quote with a backslash, so a backslash must be
+escaped first (python-quickbooks escapes only quotes: `a\\' OR ...` would end the
+string early). Only fields QBO can filter on go in WHERE; anything else is
+filtered here after fetching (noted per finder).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from quickbooks.objects.customer import Customer
+from quickbooks.objects.invoice import Invoice
+from quickbooks.objects.item import Item
+from quickbooks.objects.payment import Payment
+from quickbooks.objects.salesreceipt import SalesReceipt
+
+MAX_PAGE_SIZE = 1000
+_FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9.]*$")
+
+# The field that identifies a document we create, used to resolve writes of unknown outcome.
+NATURAL_KEY_FIELDS = {
+    "Invoice": "DocNumber",
+    "SalesReceipt": "DocNumber",
+    "Payment": "PaymentRefNum",
+    "Customer": "DisplayName",
+    "Item": "Name",
+}
+
+
+def quote(value: str) -> str:
+    """A QBO string literal: backslashes first, then single quotes."""
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def equals(field: str, value) -> str:
+    if not _FIELD.match(field):
+        raise ValueError(f"not a QBO field name: {field!r}")
+    if isinstance(value, bool):
+        return f"{field} = {'true' if value else 'false'}"
+    return f"{field} = {quote(value)}"
+
+
+def select(entity_cls, conditions: list[str] | tuple[str, ...] = (), *, start: int = 1,
+           page_size: int = MAX_PAGE_SIZE) -> str:
+    columns = "*, Sku" if entity_cls.qbo_object_name == "Item" else "*"  # Sku is only sent when asked for
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    return (
+        f"SELECT {columns} FROM {entity_cls.qbo_object_name}{where} "
+        f"ORDERBY Id STARTPOSITION {start} MAXRESULTS {page_size}"
+    )
+
+
+def paged(qb, entity_cls, conditions: list[str] | tuple[str, ...] = (), *,
+          page_size: int = MAX_PAGE_SIZE) -> Iterator:
+    """Every matching object, fetching STARTPOSITION/MAXRESULTS pages (1-based, up to 1000) as needed."""
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}")
+    start = 1
+    while True:
+        page = entity_cls.query(select(entity_cls, conditions, start=start, page_size=page_size), qb=qb)
+        yield from page
+        if len(page) < page_size:
+            return
+        start += page_size
+
+
+# -- finders ------------------------------------------------------------------------------------
+
+def customers_by_email(qb, email: str) -> list[Customer]:
+    return list(paged(qb, Customer, [equals("PrimaryEmailAddr", email)]))
+
+
+def customers_by_name(qb, given_name: str, family_name: str) -> list[Customer]:
+    return list(paged(qb, Customer, [equals("GivenName", given_name), equals("FamilyName", family_name)]))
+
+
+def customers_by_company_and_city(qb, company_name: str, city: str) -> list[Customer]:
+    """CompanyName is filtered by QBO; BillAddr.City is not filterable, so it is compared here."""
+    wanted = city.strip().casefold()
+    return [
+        c for c in paged(qb, Customer, [equals("CompanyName", company_name)])
+        if c.BillAddr is not None and (c.BillAddr.City or "").strip().casefold() == wanted
+    ]
+
+
+def customer_by_display_name(qb, display_name: str) -> Customer | None:
+    return _first(paged(qb, Customer, [equals("DisplayName", display_name)]))
+
+
+def item_by_name(qb, name: str) -> Item | None:
+    return _first(paged(qb, Item, [equals("Name", name)]))
+
+
+def items_by_sku(qb, sku: str) -> list[Item]:
+    return list(paged(qb, Item, [equals("Sku", sku)]))
+
+
+def documents_by_doc_number(qb, entity_cls, doc_number: str) -> list:
+    """Invoices or SalesReceipts (entity_cls) with this DocNumber."""
+    if entity_cls not in (Invoice, SalesReceipt):
+        raise ValueError("DocNumber lookups are for Invoice and SalesReceipt")
+    return list(paged(qb, entity_cls, [equals("DocNumber", doc_number)]))
+
+
+def payments_by_ref(qb, payment_ref: str) -> list[Payment]:
+    return list(paged(qb, Payment, [equals("PaymentRefNum", payment_ref)]))
+
+
+def natural_key_of(obj) -> str | None:
+    field = NATURAL_KEY_FIELDS.get(obj.qbo_object_name)
+    value = getattr(obj, field, None) if field else None
+    return str(value) if value not in (None, "") else None
+
+
+def find_by_natural_key(qb, entity_cls, key: str):
+    """The one object of entity_cls whose natural key (see NATURAL_KEY_FIELDS) is `key`, or None."""
+    field = NATURAL_KEY_FIELDS[entity_cls.qbo_object_name]
+    return _first(paged(qb, entity_cls, [equals(field, key)]))
+
+
+def _first(objects: Iterator):
+    return next(iter(objects), None)

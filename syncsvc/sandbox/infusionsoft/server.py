@@ -1,0 +1,242 @@
+"""InfusionsoftSandbox: the loopback Infusionsoft XML-RPC API.
+
+Endpoints (the real ones, on 127.0.0.1):
+- POST /crm/xmlrpc/v1: auth by X-Keap-API-Key, Authorization: Bearer or ?access_token=;
+  the first XML-RPC param is a placeholder. Bad auth is HTTP 401 with a JSON body,
+  quota overrun HTTP 429 with Apigee's JSON body.
+- POST /api/xmlrpc: the retired legacy path, key in the first param; a bad key is
+  the [InvalidKey] fault and overload is the ThrottlingException fault.
+- POST /token: OAuth2 token endpoint (refresh_token and authorization_code grants).
+A request passes auth, then quota, then parsing, then any injected failure, then
+the method itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+from xmlrpc.client import Fault
+
+from ...ratelimit import Window
+from ..httpserver import LoopbackServer, Request, Response
+from . import dataservice, faults, invoiceservice, wire
+from .auth import AuthFailure, Authority
+from .dispatch import CallContext, call, takes_key
+from .injection import GARBLING, Injector
+from .quota import OAUTH_QUOTAS, SERVICE_KEY_QUOTAS, QuotaKeeper, violation_body
+from .store import AccountStore, utc_now
+
+JSON = "application/json"
+_503_BODY = json.dumps({"fault": {"faultstring": "The Service is temporarily unavailable",
+                                  "detail": {"errorcode": "messaging.adaptors.http.flow.ServiceUnavailable"}}})
+_500_BODY = "<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>"
+
+
+def _label(secret: str) -> str:
+    """A stable, non-reversible name for a credential (quota identifiers must not echo secrets)."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()[:12]
+
+
+class InfusionsoftSandbox:
+    SERVICE_KEY = "KeapAK-sandbox-service-key"
+    LEGACY_KEY = "sandbox-legacy-key"
+    CLIENT_ID = "sandbox-client"
+    CLIENT_SECRET = "sandbox-secret"
+    SERVICE_KEY_QUOTAS = list(SERVICE_KEY_QUOTAS)
+    OAUTH_QUOTAS = list(OAUTH_QUOTAS)
+    XMLRPC_PATH = "/crm/xmlrpc/v1"
+    LEGACY_PATH = "/api/xmlrpc"
+    TOKEN_PATH = "/token"
+
+    def __init__(
+        self,
+        timezone: str = "America/New_York",
+        quotas: list[Window] | None = None,
+        latency: float = 0.0,
+        clock: Callable[[], datetime] | None = None,
+        *,
+        pretty: bool = False,
+        legacy_enabled: bool = True,
+        app_name: str = "sandbox",
+        seed: int = 0,
+        port: int = 0,
+    ) -> None:
+        self._clock = clock or utc_now
+        self._seed = seed
+        self._quota_windows = quotas
+        self.store = AccountStore(timezone, clock=self._clock, seed=seed)
+        self.auth = Authority(lambda: self._clock(), app_name)
+        self.auth.service_keys.add(self.SERVICE_KEY)
+        self.auth.legacy_keys.add(self.LEGACY_KEY)
+        self.auth.clients[self.CLIENT_ID] = self.CLIENT_SECRET
+        self.quotas = QuotaKeeper(quotas)
+        self.latency = latency
+        self.pretty = pretty
+        self.legacy_enabled = legacy_enabled
+        self.injector = Injector()
+        self._context = CallContext(self.store, app_name)
+        self._methods = {**dataservice.METHODS, **invoiceservice.METHODS}
+        self._server = LoopbackServer(self._app, port=port)
+        self.calls = 0  # XML-RPC calls that reached a method (for benchmarks and tests)
+
+    # --- lifecycle ------------------------------------------------------------
+
+    def start(self) -> "InfusionsoftSandbox":
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> "InfusionsoftSandbox":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    @property
+    def xmlrpc_url(self) -> str:
+        return self.url + self.XMLRPC_PATH
+
+    @property
+    def legacy_url(self) -> str:
+        return self.url + self.LEGACY_PATH
+
+    @property
+    def token_url(self) -> str:
+        return self.url + self.TOKEN_PATH
+
+    # --- control --------------------------------------------------------------
+
+    def set_clock(self, clock: Callable[[], datetime]) -> None:
+        self._clock = clock
+        self.store.set_clock(clock)
+
+    def reset(self) -> None:
+        """Start over with an empty account (same zone, clock, keys and tokens); drop pending
+        injections and quota counts."""
+        self.store = AccountStore(self.store.timezone_name, clock=self._clock, seed=self._seed)
+        self._context = CallContext(self.store, self._context.app_name)
+        self.injector.clear()
+        self.quotas = QuotaKeeper(self._quota_windows)
+
+    def issue_oauth_tokens(self, client_id: str = CLIENT_ID) -> dict:
+        """What an authorization-code grant returns (access_token, refresh_token, expires_in, ...)."""
+        return self.auth.issue(client_id)
+
+    def authorization_code(self, client_id: str = CLIENT_ID) -> str:
+        return self.auth.authorization_code(client_id)
+
+    def expire_access_token(self, access_token: str) -> None:
+        self.auth.expire(access_token)
+
+    def inject(self, kind: str, count: int = 1, method: str | None = None, fault: str | None = None) -> None:
+        self.injector.add(kind, count, method, fault)
+
+    def load_fixture(self, fixture: str | Path | dict) -> dict:
+        from .fixtures import load_fixture
+
+        return load_fixture(self.store, fixture)
+
+    # --- HTTP -----------------------------------------------------------------
+
+    def _app(self, request: Request) -> Response:
+        if request.path == self.TOKEN_PATH:
+            return self.auth.token_endpoint(request)
+        if request.path.rstrip("/") in (self.XMLRPC_PATH, "/crm/xmlrpc"):
+            legacy = False
+        elif request.path.rstrip("/") == self.LEGACY_PATH:
+            legacy = True
+        else:
+            return Response(404, "Not Found")
+        if request.method != "POST":
+            return Response(405, "Method Not Allowed", headers=[("Allow", "POST")])
+        if self.latency:
+            time.sleep(self.latency)
+        return self._legacy_call(request) if legacy else self._modern_call(request)
+
+    def _modern_call(self, request: Request) -> Response:
+        try:
+            credential = self._authenticate(request)
+        except AuthFailure as failure:
+            return Response(401, failure.body, content_type=JSON, headers=[("WWW-Authenticate", "Bearer")])
+        violated, quota_headers = self.quotas.admit(credential)
+        if violated is not None:
+            return Response(429, violation_body(violated, credential), content_type=JSON, headers=quota_headers)
+        return self._xmlrpc(request.body, quota_headers, credential)
+
+    def _authenticate(self, request: Request) -> str:
+        api_key = request.header("X-Keap-API-Key")
+        if api_key is not None:
+            self.auth.check_service_key(api_key)
+            return f"sak-{_label(api_key)}"
+        bearer = request.header("Authorization") or ""
+        token = bearer[7:].strip() if bearer.lower().startswith("bearer ") else request.query.get("access_token")
+        if not token:
+            raise AuthFailure("Invalid access token", "oauth.v2.InvalidAccessToken")
+        return f"oauth-{self.auth.client_for_access_token(token)}"
+
+    def _legacy_call(self, request: Request) -> Response:
+        try:
+            method, params = wire.parse_call(request.body)
+            key = params[0] if params and takes_key(method) else None
+            if not self.legacy_enabled or not isinstance(key, str) or key not in self.auth.legacy_keys:
+                raise faults.invalid_key()
+        except Fault as fault:
+            return self._fault_response(fault, [])
+        violated, _ = self.quotas.admit(f"legacy-{_label(key)}")
+        if violated is not None:
+            return self._fault_response(faults.throttled(), [])
+        return self._xmlrpc(request.body, [], None)
+
+    def _xmlrpc(self, body: bytes, headers: list[tuple[str, str]], credential: str | None) -> Response:
+        try:
+            method, params = wire.parse_call(body)
+        except Fault as fault:
+            return self._fault_response(fault, headers)
+        injection = self.injector.take(method)
+        if injection is not None and injection.kind not in GARBLING:
+            return self._injected(injection, headers, credential)
+        try:
+            self.calls += 1
+            payload = wire.dump_response(call(self._methods, self._context, method, params), self.pretty)
+        except Fault as fault:
+            payload = wire.dump_fault(fault, self.pretty)
+        if injection is not None:
+            payload = b"" if injection.kind == "blank" else payload[: len(payload) // 2]
+        return Response(200, payload, content_type=wire.CONTENT_TYPE, headers=headers)
+
+    def _fault_response(self, fault: Fault, headers: list[tuple[str, str]]) -> Response:
+        return Response(200, wire.dump_fault(fault, self.pretty), content_type=wire.CONTENT_TYPE, headers=headers)
+
+    def _injected(self, injection, headers, credential) -> Response:
+        kind = injection.kind
+        if kind == "http500":
+            return Response(500, _500_BODY, content_type="text/html", headers=headers)
+        if kind == "http503":
+            return Response(503, _503_BODY, content_type=JSON, headers=headers)
+        if kind == "http429":
+            window = self.quotas.windows[-1]
+            return Response(429, violation_body(window, credential or "legacy"), content_type=JSON, headers=headers)
+        if kind == "throttle_fault":
+            return self._fault_response(faults.throttled(), headers)
+        return self._fault_response(faults.fault_from_string(injection.fault), headers)
+
+    def __repr__(self) -> str:
+        return f"InfusionsoftSandbox(zone={self.store.timezone_name!r})"
+
+
+def serve(fixture: Any = None, **options) -> InfusionsoftSandbox:
+    """Start a sandbox (optionally seeded from a fixture) and return it running."""
+    sandbox = InfusionsoftSandbox(**options).start()
+    if fixture is not None:
+        sandbox.load_fixture(fixture)
+    return sandbox

@@ -1,0 +1,174 @@
+"""Name-list entities: Customer, Item, Account, PaymentMethod (unique names, no delete)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .company import USD
+from .faults import duplicate_name, invalid_enumeration, required_missing
+from .rules import (SERVER_OWNED, WriteContext, amount, check_length, is_empty, metadata, present,
+                    resolve_ref)
+from .schema import TOP_LEVEL
+
+NAME_PARTS = ("Title", "GivenName", "MiddleName", "FamilyName", "Suffix")
+NAME_LIMITS = {"DisplayName": 500, "Title": 16, "GivenName": 100, "MiddleName": 100, "FamilyName": 100,
+               "Suffix": 16, "CompanyName": 100, "PrintOnCheckName": 110, "Notes": 2000}
+ITEM_TYPES = {"Service", "NonInventory", "Inventory"}
+ACCOUNT_CLASSIFICATION = {
+    "Bank": "Asset", "Other Current Asset": "Asset", "Fixed Asset": "Asset", "Other Asset": "Asset",
+    "Accounts Receivable": "Asset", "Equity": "Equity", "Expense": "Expense", "Other Expense": "Expense",
+    "Cost of Goods Sold": "Expense", "Accounts Payable": "Liability", "Credit Card": "Liability",
+    "Long Term Liability": "Liability", "Other Current Liability": "Liability", "Income": "Revenue",
+    "Other Income": "Revenue",
+}
+PAYMENT_METHOD_TYPES = {"CREDIT_CARD", "NON_CREDIT_CARD"}
+
+
+def clean(value):
+    """Drop python-quickbooks' empty defaults from nested objects (refs, addresses, emails)."""
+    if isinstance(value, dict):
+        cleaned = {k: clean(v) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if not is_empty(v)}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    return value
+
+
+def passthrough(entity: str, data: dict, handled: set[str]) -> dict:
+    """Writable properties the sandbox stores as sent (minus empty defaults)."""
+    out = {}
+    for key in sorted(TOP_LEVEL[entity] - SERVER_OWNED - handled):
+        value = clean(data.get(key))
+        if not is_empty(value):
+            out[key] = value
+    return out
+
+
+def _address(ctx: WriteContext, value) -> dict | None:
+    address = clean(value)
+    if is_empty(address) or set(address) <= {"Id"}:
+        return None
+    if "Id" not in address:
+        address = {"Id": ctx.company.new_id("PhysicalAddress"), **address}
+    return address
+
+
+def _boolean(data: dict, key: str, default: bool) -> bool:
+    value = data.get(key)
+    return default if value is None or value == "" else bool(value)
+
+
+def _unique(ctx: WriteContext, entity: str, field: str, name: str, current: dict | None, what: str) -> None:
+    clash = ctx.company.find_by_name(entity, name, field)
+    if clash is not None and (current is None or clash["Id"] != current["Id"]):
+        raise duplicate_name(what)
+
+
+def build_customer(ctx: WriteContext, data: dict, current: dict | None, record_id: str) -> dict:
+    for key, limit in NAME_LIMITS.items():
+        check_length(key, present(data, key), limit)
+    display = present(data, "DisplayName")
+    if display is None:
+        parts = [present(data, k) for k in NAME_PARTS if present(data, k)]
+        if not parts:
+            raise required_missing("DisplayName")
+        display = " ".join(parts)
+    _unique(ctx, "Customer", "DisplayName", display, current, "customer")
+    handled = {"DisplayName", "PrintOnCheckName", "Active", "Taxable", "BillAddr", "ShipAddr", "Job",
+               "BillWithParent", "IsProject", "CurrencyRef", "PreferredDeliveryMethod", "PaymentMethodRef"}
+    record = {
+        "Taxable": _boolean(data, "Taxable", True),
+        "BillAddr": _address(ctx, data.get("BillAddr")),
+        "ShipAddr": _address(ctx, data.get("ShipAddr")),
+        "Job": False, "BillWithParent": _boolean(data, "BillWithParent", False),
+        "Balance": current.get("Balance", Decimal(0)) if current else Decimal(0),
+        "BalanceWithJobs": current.get("BalanceWithJobs", Decimal(0)) if current else Decimal(0),
+        "CurrencyRef": dict(USD),
+        "PreferredDeliveryMethod": present(data, "PreferredDeliveryMethod") or "Print",
+        "PaymentMethodRef": resolve_ref(ctx, "PaymentMethod", data.get("PaymentMethodRef"), "PaymentMethodRef"),
+        "IsProject": False,
+        "domain": "QBO", "sparse": False, "Id": record_id,
+        "MetaData": metadata(ctx, current),
+        **passthrough("Customer", data, handled),
+        "FullyQualifiedName": display, "DisplayName": display,
+        "PrintOnCheckName": present(data, "PrintOnCheckName") or display,
+        "Active": _boolean(data, "Active", True),
+    }
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def build_item(ctx: WriteContext, data: dict, current: dict | None, record_id: str) -> dict:
+    name = present(data, "Name")
+    if name is None:
+        raise required_missing("Name")
+    check_length("Name", name, 100)
+    check_length("Description", present(data, "Description"), 4000)
+    _unique(ctx, "Item", "Name", name, current, "product or service")
+    item_type = present(data, "Type") or "Service"
+    if item_type not in ITEM_TYPES:
+        raise invalid_enumeration(str(item_type))
+    income = resolve_ref(ctx, "Account", data.get("IncomeAccountRef"), "IncomeAccountRef", required=True)
+    record = {
+        "Name": name,
+        "Description": present(data, "Description"),
+        "Active": _boolean(data, "Active", True),
+        "FullyQualifiedName": name,
+        "Taxable": _boolean(data, "Taxable", False),
+        "UnitPrice": amount(data, "UnitPrice", "UnitPrice", default=Decimal(0)),
+        "Type": item_type,
+        "IncomeAccountRef": income,
+        "PurchaseDesc": present(data, "PurchaseDesc"),
+        "PurchaseCost": amount(data, "PurchaseCost", "PurchaseCost", default=Decimal(0)),
+        "TrackQtyOnHand": _boolean(data, "TrackQtyOnHand", False),
+        "Sku": present(data, "Sku"),
+        "domain": "QBO", "sparse": False, "Id": record_id, "MetaData": metadata(ctx, current),
+    }
+    if item_type == "Inventory":
+        record["AssetAccountRef"] = resolve_ref(ctx, "Account", data.get("AssetAccountRef"), "AssetAccountRef",
+                                                required=True)
+        record["ExpenseAccountRef"] = resolve_ref(ctx, "Account", data.get("ExpenseAccountRef"),
+                                                  "ExpenseAccountRef", required=True)
+        if not record["TrackQtyOnHand"]:
+            raise required_missing("TrackQtyOnHand")
+        record["QtyOnHand"] = amount(data, "QtyOnHand", "QtyOnHand", required=True)
+        if present(data, "InvStartDate") is None:
+            raise required_missing("InvStartDate")
+        record["InvStartDate"] = data["InvStartDate"]
+    elif present(data, "ExpenseAccountRef") is not None:
+        record["ExpenseAccountRef"] = resolve_ref(ctx, "Account", data["ExpenseAccountRef"], "ExpenseAccountRef")
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def build_account(ctx: WriteContext, data: dict, current: dict | None, record_id: str) -> dict:
+    name = present(data, "Name")
+    if name is None:
+        raise required_missing("Name")
+    check_length("Name", name, 100)
+    _unique(ctx, "Account", "Name", name, current, "account")
+    account_type = present(data, "AccountType")
+    if account_type is None:
+        raise required_missing("AccountType")
+    if account_type not in ACCOUNT_CLASSIFICATION:
+        raise invalid_enumeration(str(account_type))
+    record = {
+        "Name": name, "SubAccount": False, "FullyQualifiedName": name, "Active": _boolean(data, "Active", True),
+        "Classification": ACCOUNT_CLASSIFICATION[account_type], "AccountType": account_type,
+        "AccountSubType": present(data, "AccountSubType"), "AcctNum": present(data, "AcctNum"),
+        "Description": present(data, "Description"),
+        "CurrentBalance": Decimal(0), "CurrentBalanceWithSubAccounts": Decimal(0), "CurrencyRef": dict(USD),
+        "domain": "QBO", "sparse": False, "Id": record_id, "MetaData": metadata(ctx, current),
+    }
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def build_payment_method(ctx: WriteContext, data: dict, current: dict | None, record_id: str) -> dict:
+    name = present(data, "Name")
+    if name is None:
+        raise required_missing("Name")
+    check_length("Name", name, 31)
+    _unique(ctx, "PaymentMethod", "Name", name, current, "payment method")
+    method_type = present(data, "Type") or "NON_CREDIT_CARD"
+    if method_type not in PAYMENT_METHOD_TYPES:
+        raise invalid_enumeration(str(method_type))
+    return {"Name": name, "Active": _boolean(data, "Active", True), "Type": method_type, "domain": "QBO",
+            "sparse": False, "Id": record_id, "MetaData": metadata(ctx, current)}

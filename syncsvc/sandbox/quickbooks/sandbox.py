@@ -1,0 +1,131 @@
+"""QuickBooksSandbox: the public face of the QBO sandbox (start it, make companies, steer it, inspect it)."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Callable
+
+from syncsvc.sandbox.httpserver import LoopbackServer
+
+from .limits import Options
+from .oauth import AUTHORIZE_PATH, CLIENT_ID, CLIENT_SECRET, DISCOVERY_PATH, REVOKE_PATH, TOKEN_PATH
+from .server import QuickBooksApp
+from .wire import dumps, loads, parse_date
+
+
+class QuickBooksSandbox:
+    """A loopback QBO v3 API + Intuit OAuth server.
+
+    `clock` returns epoch seconds (default time.time); it drives token expiry,
+    MetaData times, default TxnDates and the throttling window.
+    """
+
+    CLIENT_ID = CLIENT_ID
+    CLIENT_SECRET = CLIENT_SECRET
+
+    def __init__(self, requests_per_minute: int = 500, window_seconds: float = 60.0, max_in_flight: int = 10,
+                 latency: float = 0.0, requestid_replay: bool = True, access_token_ttl: int = 3600,
+                 clock: Callable[[], float] | None = None, port: int = 0) -> None:
+        defaults = Options(requests_per_minute, window_seconds, max_in_flight, latency, requestid_replay,
+                           access_token_ttl)
+        self._app = QuickBooksApp(defaults, clock or time.time)
+        self._server = LoopbackServer(self._app, port=port)
+        self._app.base_url = self._server.url
+
+    # lifecycle ------------------------------------------------------------
+
+    def start(self) -> "QuickBooksSandbox":
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    def __enter__(self) -> "QuickBooksSandbox":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        return self._server.url
+
+    @property
+    def api_base_url(self) -> str:
+        return self.url + "/v3"
+
+    @property
+    def discovery_url(self) -> str:
+        return self.url + DISCOVERY_PATH
+
+    @property
+    def token_url(self) -> str:
+        return self.url + TOKEN_PATH
+
+    @property
+    def authorize_url(self) -> str:
+        return self.url + AUTHORIZE_PATH
+
+    @property
+    def revoke_url(self) -> str:
+        return self.url + REVOKE_PATH
+
+    # companies and tokens -----------------------------------------------------
+
+    def create_company(self, name: str = "Sandbox Company", realm_id: str | None = None) -> str:
+        return self._app.add_company(name, realm_id)
+
+    def issue_tokens(self, realm: str, client_id: str = CLIENT_ID) -> dict:
+        self._app.company(realm)
+        return self._app.oauth.issue(realm, client_id, self._app.options(realm).access_token_ttl)
+
+    def expire_access_tokens(self, realm: str) -> None:
+        self._app.oauth.expire_access_tokens(realm)
+
+    def revoke_refresh_tokens(self, realm: str) -> None:
+        self._app.oauth.revoke_refresh_tokens(realm)
+
+    # behaviour ------------------------------------------------------------------
+
+    def configure(self, realm: str | None = None, **options) -> None:
+        """Change options for one company, or the defaults (and every company without its own) when realm is None."""
+        self._app.configure(realm, options)
+
+    def inject(self, realm: str, kind: str, count: int = 1, entity: str | None = None) -> None:
+        """Make the next `count` API requests of `realm` (for `entity` only, if given) fail as `kind`."""
+        self._app.company(realm)
+        self._app.limits[realm].inject(kind, count, entity)
+
+    # inspection ----------------------------------------------------------------
+
+    def entities(self, realm: str, entity: str) -> list[dict]:
+        """Every stored `entity` of the company, exactly as the API would return it (amounts as Decimal)."""
+        company = self._app.company(realm)
+        with company.lock:
+            return loads(dumps(company.all(entity)))
+
+    def get(self, realm: str, entity: str, record_id: str) -> dict | None:
+        company = self._app.company(realm)
+        with company.lock:
+            record = company.get(entity, record_id)
+            return None if record is None else loads(dumps(record))
+
+    def totals_by_day(self, realm: str, entity: str) -> dict[date, Decimal]:
+        """Sum of TotalAmt per TxnDate (voided documents count 0, deleted ones not at all)."""
+        totals: dict[date, Decimal] = defaultdict(Decimal)
+        for record in self.entities(realm, entity):
+            totals[parse_date(record["TxnDate"])] += Decimal(record["TotalAmt"])
+        return dict(totals)
+
+    def counts(self, realm: str) -> dict[str, int]:
+        """How many records of each entity type the company holds."""
+        company = self._app.company(realm)
+        with company.lock:
+            return {entity: len(records) for entity, records in company.records.items() if records}
+
+    def realms(self) -> list[str]:
+        return list(self._app.companies)
