@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(64), nullable=False),
         sa.Column("synced_at", TS, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_synced_documents"),
-        sa.UniqueConstraint("connection", "order_id", name="uq_synced_documents_connection"),
+        sa.UniqueConstraint("connection", "order_id", name="uq_synced_documents_order"),
     )
     op.create_index("ix_synced_documents_connection", "synced_documents", ["connection"])
     op.create_table(
@@ -54,8 +54,8 @@ def upgrade() -> None:
         sa.Column("amount", MONEY, nullable=False),
         sa.Column("synced_at", TS, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_synced_payments"),
-        sa.UniqueConstraint("connection", "payment_id", name="uq_synced_payments_connection"),
-        sa.UniqueConstraint("connection", "qbo_ref", name="uq_synced_payments_connection_qbo_ref"),
+        sa.UniqueConstraint("connection", "payment_id", name="uq_synced_payments_payment"),
+        sa.UniqueConstraint("connection", "qbo_ref", name="uq_synced_payments_qbo_ref"),
     )
     op.create_index("ix_synced_payments_connection", "synced_payments", ["connection"])
     op.create_table(
@@ -89,7 +89,7 @@ def upgrade() -> None:
         sa.Column("last_seen", TS, nullable=False),
         sa.Column("resolved_at", TS, nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_sync_issues"),
-        sa.UniqueConstraint("connection", "subject", "subject_id", name="uq_sync_issues_connection"),
+        sa.UniqueConstraint("connection", "subject", "subject_id", name="uq_sync_issues_subject"),
     )
     op.create_index("ix_sync_issues_connection", "sync_issues", ["connection"])
     op.create_table(

@@ -122,6 +122,7 @@ class OAuthAuth:
         self._timeout = timeout
         self._now = now
         self._in_use: str | None = None  # the access token the last request carried
+        self._cached: TokenSet | None = None  # saves a store read per request; refreshes re-read
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -155,6 +156,8 @@ class OAuthAuth:
     # -- internals --------------------------------------------------------------
 
     def _current(self) -> TokenSet:
+        if self._cached is not None:
+            return self._cached
         reason = self._store.reconnect_reason()
         if reason:
             raise InfusionsoftAuthError(f"Infusionsoft needs reconnecting: {reason}")
@@ -164,14 +167,17 @@ class OAuthAuth:
                 "no Infusionsoft OAuth tokens are stored: set "
                 f"{ENV['infusionsoft_refresh_token']} to a refresh token from Keap's authorization flow"
             )
+        self._cached = tokens
         return tokens
 
     def _refresh(self, needs_refresh: Callable[[TokenSet], bool]) -> TokenSet:
         with self._lock:
+            self._cached = None
             try:
-                return self._store.refresh_under_lock(needs_refresh, self._exchange)
+                self._cached = self._store.refresh_under_lock(needs_refresh, self._exchange)
             except ReconnectRequired as exc:
                 raise InfusionsoftAuthError(f"Infusionsoft needs reconnecting: {exc}") from None
+            return self._cached
 
     def _exchange(self, current: TokenSet) -> TokenSet:
         """POST grant_type=refresh_token; the answer carries a NEW refresh token."""

@@ -15,7 +15,7 @@ from typing import Iterable, Iterator, Protocol, Sequence
 from zoneinfo import ZoneInfo
 
 from syncsvc.infusionsoft import dates
-from syncsvc.infusionsoft.dataservice import DataService, chunked
+from syncsvc.infusionsoft.dataservice import DataService
 from syncsvc.infusionsoft.records import (
     Charge,
     Contact,
@@ -170,4 +170,4 @@ class XmlRpcOrderSource:
         return [p.with_charge(charges.get(p.charge_id)) if p.charge_id else p for p in payments]
 
 
-__all__ = ["OrderSource", "XmlRpcOrderSource", "chunked"]
+__all__ = ["OrderSource", "XmlRpcOrderSource"]

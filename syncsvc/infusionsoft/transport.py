@@ -24,8 +24,6 @@ from syncsvc.infusionsoft import wire
 from syncsvc.infusionsoft.auth import Auth
 from syncsvc.infusionsoft.errors import (
     HttpStatusError,
-    InfusionsoftAuthError,
-    InfusionsoftError,
     InfusionsoftThrottled,
     InfusionsoftUnavailable,
     InvalidKeyFault,
@@ -185,4 +183,4 @@ class XmlRpcTransport:
         return before_sleep
 
 
-__all__ = ["XmlRpcTransport", "RetryPolicy", "InfusionsoftError", "InfusionsoftAuthError"]
+__all__ = ["XmlRpcTransport", "RetryPolicy"]

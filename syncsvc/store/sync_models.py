@@ -30,7 +30,7 @@ class SyncedDocument(Base):
     """An Infusionsoft order posted to QuickBooks as an invoice or a sales receipt."""
 
     __tablename__ = "synced_documents"
-    __table_args__ = (UniqueConstraint("connection", "order_id"),)
+    __table_args__ = (UniqueConstraint("connection", "order_id", name="uq_synced_documents_order"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     connection: Mapped[str] = mapped_column(String(100), index=True)
@@ -49,8 +49,8 @@ class SyncedPayment(Base):
 
     __tablename__ = "synced_payments"
     __table_args__ = (
-        UniqueConstraint("connection", "payment_id"),
-        UniqueConstraint("connection", "qbo_ref"),
+        UniqueConstraint("connection", "payment_id", name="uq_synced_payments_payment"),
+        UniqueConstraint("connection", "qbo_ref", name="uq_synced_payments_qbo_ref"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -93,7 +93,7 @@ class SyncIssue(Base):
     """An order or payment that could not be posted (error, held) or was deliberately skipped."""
 
     __tablename__ = "sync_issues"
-    __table_args__ = (UniqueConstraint("connection", "subject", "subject_id"),)
+    __table_args__ = (UniqueConstraint("connection", "subject", "subject_id", name="uq_sync_issues_subject"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     connection: Mapped[str] = mapped_column(String(100), index=True)

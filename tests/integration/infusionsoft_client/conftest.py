@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import httpx
 import pytest
 
@@ -33,8 +35,10 @@ class CallLog(list):
 
 @pytest.fixture
 def sandbox():
-    with InfusionsoftSandbox() as sb:
-        yield sb
+    sb = InfusionsoftSandbox().start()
+    yield sb
+    # stop() waits out serve_forever's 0.5 s poll; no test depends on it having finished.
+    threading.Thread(target=sb.stop, daemon=True).start()
 
 
 @pytest.fixture
@@ -49,7 +53,7 @@ def calls() -> CallLog:
 
 @pytest.fixture
 def make_client(sandbox, sleeps, calls, monkeypatch):
-    made: list[InfusionsoftClient] = []
+    made: list[httpx.Client] = []
     monkeypatch.delenv("SYNCSVC_INFUSIONSOFT_REFRESH_TOKEN", raising=False)
 
     def make(auth: str = "service_key", key: str | None = InfusionsoftSandbox.SERVICE_KEY, token_store=None,
@@ -69,9 +73,9 @@ def make_client(sandbox, sleeps, calls, monkeypatch):
         client = InfusionsoftClient.from_settings(
             settings, token_store, http=http, sleep=sleep or sleeps, random=lambda: 0.5
         )
-        made.append(client)
+        made.append(http)
         return client
 
     yield make
-    for client in made:
-        client.transport._http.close()
+    for http in made:
+        http.close()

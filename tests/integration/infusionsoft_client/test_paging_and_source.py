@@ -73,25 +73,33 @@ def test_payments_after_id_resolve_ref_nums_in_bulk(make_client, sandbox, calls)
 
 
 def test_children_by_parent_ids_read_in_ranges(make_client, sandbox, calls):
+    """IN works only on Id, so OrderItem.OrderId & co. are read as ranges or one scan, never per parent."""
     seeded = seed_paid_invoices(sandbox.store, 1200, card_every=3)
-    client = make_client()
-    # a dense recent block plus a few scattered old orders
-    wanted = [s[0] for s in seeded[1000:1150]] + [seeded[3][0], seeded[400][0]]
+    client = make_client(page_size=100)
+    # three tight clusters: one bounded range read each (plus the count that chose ranges over a scan)
+    wanted = [s[0] for s in seeded[0:5] + seeded[600:605] + seeded[1195:1200]]
     items = client.source.order_items_for_orders(wanted)
     assert sorted(i.order_id for i in items) == sorted(wanted)
-    assert len(calls) <= 4
+    assert calls == ["DataService.count"] + ["DataService.query"] * 3
 
     calls.clear()
-    invoice_ids = [s[1] for s in seeded[::97]]  # scattered: one scan beats thirteen ranges
+    invoice_ids = [s[1] for s in seeded[::40]]  # ids 40 apart: one cluster, one range of 12 pages
     payments = client.source.payments_for_invoices(invoice_ids)
     assert sorted(p.invoice_id for p in payments) == sorted(invoice_ids)
     assert all(isinstance(p, Payment) for p in payments)
-    assert len(calls) <= 5
+    assert [p.ref_num for p in sorted(payments, key=lambda p: p.id)][:2] == ["REF00000", None]
+    assert calls == ["DataService.query"] * 12 + ["DataService.query"]  # + one CCharge IN read
+
+    calls.clear()
+    spread = [s[1] for s in seeded[::300]]  # four far-apart ids: one 2-page scan beats four ranges
+    payments = make_client().source.payments_for_invoices(spread)
+    assert sorted(p.invoice_id for p in payments) == sorted(spread)
+    assert calls == ["DataService.count"] + ["DataService.query"] * 2 + ["DataService.query"]
 
     invoices = client.source.invoices_for_orders([s[0] for s in seeded[:5]])
     assert sorted(i.order_id for i in invoices) == [s[0] for s in seeded[:5]]
-    allocations = client.source.invoice_items_for_invoices([seeded[0][1]])
-    assert allocations == []  # seeded straight into tables without InvoiceItems
+    assert client.source.invoice_items_for_invoices([seeded[0][1]]) == []  # seeded without InvoiceItems
+    assert client.source.order_items_for_orders([]) == []
 
 
 def test_changed_since_uses_last_updated_in_account_time(make_client, sandbox):

@@ -65,14 +65,14 @@ def test_quota_throttled_run_backs_off_and_loses_nothing(make_client, monkeypatc
         client = make_client(base_url=sb.xmlrpc_url, sleep=time.sleep, max_attempts=8)
         started = time.monotonic()
         invoices = []
-        for i in range(6):
+        for i in range(4):
             invoice = client.invoices.create_blank_order(contact, f"Order {i}", datetime.now(NY))
             client.invoices.add_order_item(invoice, product, ItemType.PRODUCT, Decimal("1.00"), i + 1, "Thing")
             invoices.append(invoice)
-        assert time.monotonic() - started >= 1.0  # 12 calls at 5/s cannot finish sooner
+        assert time.monotonic() - started >= 0.9  # 8 calls at 5/s: the sixth waits a second
         owed = {inv: client.invoices.calculate_amount_owed(inv) for inv in invoices}
         assert owed == {inv: Decimal(i + 1) for i, inv in enumerate(invoices)}
-        assert len(sb.store.rows("Job")) == 6 and len(sb.store.rows("OrderItem")) == 6
+        assert len(sb.store.rows("Job")) == 4 and len(sb.store.rows("OrderItem")) == 4
 
 
 def test_client_side_limiter_keeps_under_the_quota(make_client, monkeypatch, calls):

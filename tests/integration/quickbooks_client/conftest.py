@@ -48,8 +48,9 @@ def connect(sandbox, realm: str, database_url: str, *, access_ttl_left: float | 
                         client_secret=sandbox.CLIENT_SECRET)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def sandbox():
+    # One server per module (stopping one costs ~0.5 s); each test gets its own company.
     from syncsvc.sandbox.quickbooks import QuickBooksSandbox
 
     with QuickBooksSandbox() as qb:

@@ -1,0 +1,188 @@
+"""The state repository: what the sync reads and records, one connection at a time.
+
+Each order is decided and recorded in one unit of work (`with state.unit() as uow:`),
+so a crash between a QuickBooks write and its record is the only gap, and the
+QuickBooks layer closes that gap by looking documents up by natural key.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Iterator
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from syncsvc.store.sync_models import (
+    CustomerLink,
+    ItemLink,
+    SyncedDocument,
+    SyncedPayment,
+    SyncIssue,
+    SyncRun,
+    Watermark,
+)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class OpenIssue:
+    subject: str
+    subject_id: int
+    kind: str
+    reason: str
+    attempts: int
+    last_seen: datetime
+
+
+class UnitOfWork:
+    """Reads and writes inside one transaction for one connection."""
+
+    def __init__(self, session: Session, connection: str) -> None:
+        self.session = session
+        self.connection = connection
+
+    # -- watermarks -----------------------------------------------------------------
+
+    def watermark(self, name: str) -> str | None:
+        row = self.session.get(Watermark, (self.connection, name))
+        return row.value if row else None
+
+    def set_watermark(self, name: str, value: str) -> None:
+        row = self.session.get(Watermark, (self.connection, name))
+        if row is None:
+            self.session.add(Watermark(connection=self.connection, name=name, value=value, updated_at=_now()))
+        else:
+            row.value, row.updated_at = value, _now()
+
+    # -- documents and payments ---------------------------------------------------------
+
+    def document(self, order_id: int) -> SyncedDocument | None:
+        return self.session.scalar(
+            select(SyncedDocument).where(SyncedDocument.connection == self.connection, SyncedDocument.order_id == order_id)
+        )
+
+    def record_document(
+        self, *, order_id: int, invoice_id: int, qbo_type: str, qbo_id: str, doc_number: str,
+        total: Decimal, content_hash: str,
+    ) -> None:
+        row = self.document(order_id)
+        if row is None:
+            row = SyncedDocument(connection=self.connection, order_id=order_id)
+            self.session.add(row)
+        row.invoice_id, row.qbo_type, row.qbo_id, row.doc_number = invoice_id, qbo_type, qbo_id, doc_number
+        row.total, row.content_hash, row.synced_at = total, content_hash, _now()
+
+    def payment_refs(self, order_id: int) -> frozenset[str]:
+        rows = self.session.scalars(
+            select(SyncedPayment.qbo_ref).where(SyncedPayment.connection == self.connection, SyncedPayment.order_id == order_id)
+        )
+        return frozenset(rows)
+
+    def payment_ref_taken(self, qbo_ref: str) -> bool:
+        return self.session.scalar(
+            select(SyncedPayment.id).where(SyncedPayment.connection == self.connection, SyncedPayment.qbo_ref == qbo_ref)
+        ) is not None
+
+    def record_payment(
+        self, *, payment_id: int, order_id: int, invoice_id: int, ref_num: str, qbo_ref: str, qbo_id: str, amount: Decimal,
+    ) -> None:
+        self.session.add(SyncedPayment(
+            connection=self.connection, payment_id=payment_id, order_id=order_id, invoice_id=invoice_id,
+            ref_num=ref_num, qbo_ref=qbo_ref, qbo_id=qbo_id, amount=amount, synced_at=_now(),
+        ))
+
+    # -- links ---------------------------------------------------------------------------
+
+    def customer_link(self, contact_id: int) -> CustomerLink | None:
+        return self.session.get(CustomerLink, (self.connection, contact_id))
+
+    def link_customer(self, contact_id: int, qbo_customer_id: str, rule: str) -> None:
+        row = self.customer_link(contact_id)
+        if row is None:
+            self.session.add(CustomerLink(connection=self.connection, contact_id=contact_id,
+                                          qbo_customer_id=qbo_customer_id, rule=rule, linked_at=_now()))
+        else:
+            row.qbo_customer_id, row.rule, row.linked_at = qbo_customer_id, rule, _now()
+
+    def item_link(self, product_id: int) -> ItemLink | None:
+        return self.session.get(ItemLink, (self.connection, product_id))
+
+    def link_item(self, product_id: int, qbo_item_id: str, rule: str) -> None:
+        row = self.item_link(product_id)
+        if row is None:
+            self.session.add(ItemLink(connection=self.connection, product_id=product_id,
+                                      qbo_item_id=qbo_item_id, rule=rule, linked_at=_now()))
+        else:
+            row.qbo_item_id, row.rule, row.linked_at = qbo_item_id, rule, _now()
+
+    # -- issues ----------------------------------------------------------------------------
+
+    def _issue(self, subject: str, subject_id: int) -> SyncIssue | None:
+        return self.session.scalar(select(SyncIssue).where(
+            SyncIssue.connection == self.connection, SyncIssue.subject == subject, SyncIssue.subject_id == subject_id))
+
+    def record_issue(self, subject: str, subject_id: int, kind: str, reason: str) -> int:
+        """Open (or re-open) an issue; returns how many times it has been seen."""
+        row, now = self._issue(subject, subject_id), _now()
+        if row is None:
+            row = SyncIssue(connection=self.connection, subject=subject, subject_id=subject_id,
+                            kind=kind, reason=reason, attempts=1, first_seen=now, last_seen=now)
+            self.session.add(row)
+        else:
+            row.attempts = 1 if row.resolved_at else row.attempts + 1
+            row.kind, row.reason, row.last_seen, row.resolved_at = kind, reason, now, None
+        return row.attempts
+
+    def resolve_issue(self, subject: str, subject_id: int) -> None:
+        row = self._issue(subject, subject_id)
+        if row is not None and row.resolved_at is None:
+            row.resolved_at = _now()
+
+    def issue_recorded(self, subject: str, subject_id: int, kind: str) -> bool:
+        row = self._issue(subject, subject_id)
+        return row is not None and row.resolved_at is None and row.kind == kind
+
+    def open_issues(self) -> list[OpenIssue]:
+        rows = self.session.scalars(select(SyncIssue).where(
+            SyncIssue.connection == self.connection, SyncIssue.resolved_at.is_(None)
+        ).order_by(SyncIssue.subject, SyncIssue.subject_id))
+        return [OpenIssue(r.subject, r.subject_id, r.kind, r.reason, r.attempts, r.last_seen) for r in rows]
+
+
+class StateStore:
+    """Opens units of work and run records for one connection."""
+
+    def __init__(self, engine: Engine, connection: str) -> None:
+        self.engine = engine
+        self.connection = connection
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def unit(self) -> Iterator[UnitOfWork]:
+        with self._sessions.begin() as session:
+            yield UnitOfWork(session, self.connection)
+
+    def start_run(self) -> int:
+        with self._sessions.begin() as session:
+            run = SyncRun(connection=self.connection, started_at=_now(), status="running", counts={}, message="")
+            session.add(run)
+            session.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, status: str, counts: dict, message: str = "") -> None:
+        with self._sessions.begin() as session:
+            run = session.get(SyncRun, run_id)
+            run.finished_at, run.status, run.counts, run.message = _now(), status, dict(counts), message
+
+    def last_runs(self, limit: int = 10) -> list[SyncRun]:
+        with self._sessions() as session:
+            return list(session.scalars(
+                select(SyncRun).where(SyncRun.connection == self.connection).order_by(SyncRun.id.desc()).limit(limit)))

@@ -1,0 +1,79 @@
+"""The state repository on SQLite and PostgreSQL: what one cycle records, the next one reads."""
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from syncsvc.store.db import make_engine, upgrade
+from syncsvc.store.state import StateStore
+
+
+@pytest.fixture
+def engine(database_url):
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def test_documents_payments_and_watermarks_survive_a_new_store(engine):
+    state = StateStore(engine, "shop")
+    with state.unit() as uow:
+        uow.set_watermark("orders.last_updated", "2026-11-20T10:00:00-05:00")
+        uow.record_document(order_id=1001, invoice_id=1003, qbo_type="Invoice", qbo_id="17",
+                            doc_number="IS-1001", total=Decimal("100.10"), content_hash="a" * 64)
+        uow.record_payment(payment_id=5, order_id=1001, invoice_id=1003, ref_num="8921731533",
+                           qbo_ref="8921731533", qbo_id="40", amount=Decimal("25.00"))
+    again = StateStore(engine, "shop")
+    with again.unit() as uow:
+        assert uow.watermark("orders.last_updated") == "2026-11-20T10:00:00-05:00"
+        doc = uow.document(1001)
+        assert (doc.qbo_id, doc.doc_number, doc.total) == ("17", "IS-1001", Decimal("100.10"))
+        assert uow.payment_refs(1001) == frozenset({"8921731533"})
+        assert uow.payment_ref_taken("8921731533")
+
+
+def test_connections_sharing_a_database_do_not_see_each_other(engine):
+    a, b = StateStore(engine, "shop-a"), StateStore(engine, "shop-b")
+    with a.unit() as uow:
+        uow.set_watermark("payments.max_id", "42")
+        uow.link_customer(7, "99", "email")
+    with b.unit() as uow:
+        assert uow.watermark("payments.max_id") is None
+        assert uow.customer_link(7) is None
+        uow.link_customer(7, "12", "created")  # same contact id, other connection: allowed
+    with a.unit() as uow:
+        assert uow.customer_link(7).qbo_customer_id == "99"
+
+
+def test_a_payment_reference_is_recorded_once(engine):
+    state = StateStore(engine, "shop")
+    with state.unit() as uow:
+        uow.record_payment(payment_id=1, order_id=1, invoice_id=1, ref_num="R1", qbo_ref="R1", qbo_id="1", amount=Decimal("1"))
+    with pytest.raises(IntegrityError):
+        with state.unit() as uow:
+            uow.record_payment(payment_id=2, order_id=1, invoice_id=1, ref_num="R1", qbo_ref="R1", qbo_id="2", amount=Decimal("1"))
+
+
+def test_issue_attempts_count_until_resolved(engine):
+    state = StateStore(engine, "shop")
+    for _ in range(3):
+        with state.unit() as uow:
+            attempts = uow.record_issue("order", 1002, "error", "total differs by 0.01")
+    assert attempts == 3
+    with state.unit() as uow:
+        [issue] = uow.open_issues()
+        assert (issue.subject_id, issue.attempts, issue.reason) == (1002, 3, "total differs by 0.01")
+        uow.resolve_issue("order", 1002)
+    with state.unit() as uow:
+        assert uow.open_issues() == []
+        assert uow.record_issue("order", 1002, "held", "ambiguous customer") == 1
+
+
+def test_runs_are_recorded_with_counts(engine):
+    state = StateStore(engine, "shop")
+    run_id = state.start_run()
+    state.finish_run(run_id, "ok", {"invoices": 3, "payments": 2})
+    [run] = state.last_runs()
+    assert run.status == "ok" and run.counts == {"invoices": 3, "payments": 2} and run.finished_at is not None
