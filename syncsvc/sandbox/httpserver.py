@@ -116,7 +116,9 @@ class LoopbackServer:
         return f"http://{LOOPBACK}:{self.port}"
 
     def start(self) -> "LoopbackServer":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox-http", daemon=True
+        )
         self._thread.start()
         return self
 
