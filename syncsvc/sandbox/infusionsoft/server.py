@@ -22,7 +22,7 @@ from typing import Any, Callable
 from xmlrpc.client import Fault
 
 from ...ratelimit import Window
-from ..httpserver import LoopbackServer, Request, Response
+from ..httpserver import LoopbackServer, Request, Response, ServedSandbox
 from . import dataservice, faults, invoiceservice, wire
 from .auth import AuthFailure, Authority
 from .dispatch import CallContext, call, takes_key
@@ -41,7 +41,7 @@ def _label(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()[:12]
 
 
-class InfusionsoftSandbox:
+class InfusionsoftSandbox(ServedSandbox):
     SERVICE_KEY = "KeapAK-sandbox-service-key"
     LEGACY_KEY = "sandbox-legacy-key"
     CLIENT_ID = "sandbox-client"
@@ -85,22 +85,6 @@ class InfusionsoftSandbox:
 
     # --- lifecycle ------------------------------------------------------------
 
-    def start(self) -> "InfusionsoftSandbox":
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> "InfusionsoftSandbox":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        return self._server.url
 
     @property
     def xmlrpc_url(self) -> str:

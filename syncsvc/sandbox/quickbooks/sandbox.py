@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Callable
 
-from syncsvc.sandbox.httpserver import LoopbackServer
+from syncsvc.sandbox.httpserver import LoopbackServer, ServedSandbox
 
 from .limits import Options
 from .oauth import AUTHORIZE_PATH, CLIENT_ID, CLIENT_SECRET, DISCOVERY_PATH, REVOKE_PATH, TOKEN_PATH
@@ -16,7 +16,7 @@ from .server import QuickBooksApp
 from .wire import dumps, loads, parse_date
 
 
-class QuickBooksSandbox:
+class QuickBooksSandbox(ServedSandbox):
     """A loopback QBO v3 API + Intuit OAuth server.
 
     `clock` returns epoch seconds (default time.time); it drives token expiry,
@@ -37,22 +37,6 @@ class QuickBooksSandbox:
 
     # lifecycle ------------------------------------------------------------
 
-    def start(self) -> "QuickBooksSandbox":
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.stop()
-
-    def __enter__(self) -> "QuickBooksSandbox":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        return self._server.url
 
     @property
     def api_base_url(self) -> str:
