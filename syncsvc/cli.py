@@ -11,7 +11,7 @@ from syncsvc import __version__
 from syncsvc.errors import SyncsvcError
 
 # Each module in syncsvc.commands registers its own sub-command(s).
-COMMAND_MODULES = ("sandbox", "demo", "connect", "db")
+COMMAND_MODULES = ("sandbox", "demo", "connect", "db", "sync", "status", "link")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,9 +11,11 @@ import dataclasses
 import os
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from syncsvc.engine.settings import EngineSettings
 from syncsvc.errors import ConfigError
 
 # Environment variables that carry secrets (never written to the config file).
@@ -92,11 +94,23 @@ class QuickBooksSettings:
 
 
 @dataclass(frozen=True)
+class SyncSettings:
+    """[sync]: every EngineSettings field (flat in the TOML section) plus the wiring's own keys."""
+
+    engine: EngineSettings = field(default_factory=EngineSettings)
+    # QBO account payments and sales receipts are deposited to (by name).
+    deposit_account: str = "Undeposited Funds"
+    # Orders read from Infusionsoft and planned together (one bulk read per batch).
+    batch_size: int = 200
+
+
+@dataclass(frozen=True)
 class Settings:
     connection: ConnectionSettings = field(default_factory=ConnectionSettings)
     state: StateSettings = field(default_factory=StateSettings)
     infusionsoft: InfusionsoftSettings = field(default_factory=InfusionsoftSettings)
     quickbooks: QuickBooksSettings = field(default_factory=QuickBooksSettings)
+    sync: SyncSettings = field(default_factory=SyncSettings)
     source: str = "<defaults>"
 
     def secret(self, name: str, required: bool = True) -> str | None:
@@ -168,8 +182,65 @@ def settings_from_dict(raw: dict, where: str = "<settings>") -> Settings:
             raise ConfigError(f"{where}: unknown section [{section}] (known: {', '.join(_SECTIONS)})")
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: [{section}] must be a table")
-        sections[section] = _build_section(_resolve(cls), value, section, where)
+        if section != "sync":
+            sections[section] = _build_section(_resolve(cls), value, section, where)
+    if "sync" in raw:
+        # start_date is read in the account's zone, so [infusionsoft] comes first.
+        zone = ZoneInfo(sections.get("infusionsoft", InfusionsoftSettings()).timezone)
+        sections["sync"] = _build_sync(raw["sync"], zone, where)
     return Settings(**sections, source=where)
+
+
+_SYNC_OWN_KEYS = {f.name: f for f in dataclasses.fields(SyncSettings) if f.name != "engine"}
+
+
+def _build_sync(raw: dict, zone: ZoneInfo, where: str) -> SyncSettings:
+    engine_fields = {f.name: f for f in dataclasses.fields(EngineSettings)}
+    engine_values, own_values = {}, {}
+    for key, value in raw.items():
+        what = f"{where}: [sync].{key}"
+        if key == "start_date":
+            engine_values[key] = _start_date(value, zone, what)
+        elif key == "payment_methods":
+            engine_values[key] = _payment_methods(value, what)
+        elif key in engine_fields:
+            engine_values[key] = _coerce(value, engine_fields[key].type, what)
+        elif key in _SYNC_OWN_KEYS:
+            own_values[key] = _coerce(value, _SYNC_OWN_KEYS[key].type, what)
+        else:
+            known = sorted({*engine_fields, *_SYNC_OWN_KEYS})
+            raise ConfigError(f"{where}: unknown key [sync].{key} (known: {', '.join(known)})")
+    engine = EngineSettings(**engine_values)
+    engine.validate(f"{where}: [sync]")
+    sync = SyncSettings(engine=engine, **own_values)
+    if not 1 <= sync.batch_size <= 1000:
+        raise ConfigError(f"{where}: [sync].batch_size must be 1..1000 (Infusionsoft reads ids 1000 at a time)")
+    if not sync.deposit_account.strip():
+        raise ConfigError(f"{where}: [sync].deposit_account must name a QuickBooks account")
+    return sync
+
+
+def _start_date(value, zone: ZoneInfo, what: str) -> datetime:
+    """A TOML date, datetime or ISO string; a date or a datetime without offset is in the account zone."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ConfigError(f"{what} = {value!r} is not a date (e.g. 2024-01-01)") from None
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0), tzinfo=zone)
+    raise ConfigError(f"{what} must be a date such as 2024-01-01, not {value!r}")
+
+
+def _payment_methods(value, what: str) -> tuple[tuple[str, str], ...]:
+    """A table of Infusionsoft PayType = QBO method; it extends (and overrides) the defaults."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ConfigError(f'{what} must be a table of "Infusionsoft pay type" = "QuickBooks method"')
+    overridden = {k.strip().casefold() for k in value}
+    defaults = tuple(pair for pair in EngineSettings().payment_methods if pair[0].casefold() not in overridden)
+    return tuple(value.items()) + defaults
 
 
 def _resolve(annotation):

@@ -1,0 +1,28 @@
+"""Re-sync named orders now, whatever the watermarks or earlier errors (`syncsvc sync --orders`)."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from syncsvc.config import SyncSettings
+from syncsvc.infusionsoft.source import OrderSource
+from syncsvc.store.state import StateStore
+from syncsvc.sync.processing import OrderSync, SyncSummary, run_record
+
+
+def sync_orders(source: OrderSource, qb, state: StateStore, settings: SyncSettings,
+                order_ids: Iterable[int]) -> SyncSummary:
+    """Sync exactly these orders (by order id) and their payments; watermarks do not move.
+    Items are read from QuickBooks afresh, so an item fixed since is used."""
+    summary = SyncSummary()
+    ids = sorted(set(order_ids))
+
+    def run() -> None:
+        sync = OrderSync(source, qb, state, settings)
+        for order_id in sorted(sync.sync(ids, summary)):
+            reason = f"order {order_id} was not found in Infusionsoft (order ids are the invoice numbers)"
+            summary.failed[order_id] = reason
+            summary.counts["errors"] += 1
+
+    run_record(state, summary, run)
+    return summary

@@ -1,0 +1,39 @@
+"""PostedState for one order: what the state store and QuickBooks already hold."""
+
+from __future__ import annotations
+
+from syncsvc.engine import customers as customer_rules
+from syncsvc.engine import items as item_rules
+from syncsvc.engine.plan import OrderBundle, PostedDocument, PostedState
+from syncsvc.engine.settings import EngineSettings
+from syncsvc.store.state import UnitOfWork
+from syncsvc.sync.resolve import QboDirectory
+
+NO_CONTACT = customer_rules.Matched("", "none")  # the plan holds an order without contact before using it
+
+
+def item_lookups(bundle: OrderBundle, settings: EngineSettings) -> item_rules.ItemLookups:
+    return item_rules.lookups(bundle.order_items, bundle.products_by_id, settings)
+
+
+def posted_state(uow: UnitOfWork, bundle: OrderBundle, directory: QboDirectory, settings: EngineSettings) -> PostedState:
+    order_id = bundle.order.id
+    if bundle.contact is None:
+        resolution = NO_CONTACT
+    else:
+        link = uow.customer_link(bundle.contact.id)
+        resolution = directory.resolve_customer(bundle.contact, link.qbo_customer_id if link else None)
+        if isinstance(resolution, customer_rules.Matched) and resolution.rule != "linked":
+            # Remember the match: the next order of this contact costs no query and cannot drift.
+            uow.link_customer(bundle.contact.id, resolution.customer_id, resolution.rule)
+    asks = item_lookups(bundle, settings)
+    row = uow.document(order_id)
+    return PostedState(
+        customer=resolution,
+        items=directory.items(asks.names, asks.skus),
+        document=PostedDocument(row.qbo_id, row.qbo_type, row.content_hash) if row else None,
+        payment_refs=uow.payment_refs(order_id),
+        reported_payment_ids=frozenset(
+            p.id for p in bundle.payments if uow.issue_recorded("payment", p.id, "skipped")
+        ),
+    )

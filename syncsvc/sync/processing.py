@@ -1,0 +1,155 @@
+"""Sync a set of order ids: bulk-read in batches, plan each order, execute, record, count.
+
+Shared by the incremental cycle and the re-sync of named orders. Each order is
+planned and executed inside its own unit of work; an order that fails is
+recorded with its reason and the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable, Iterable
+
+from syncsvc.config import SyncSettings
+from syncsvc.engine import customers as customer_rules
+from syncsvc.engine.actions import CreateCustomer
+from syncsvc.engine.plan import OrderBundle, plan_order
+from syncsvc.infusionsoft.source import OrderSource
+from syncsvc.quickbooks.errors import QuickBooksReconnectRequired
+from syncsvc.store.state import StateStore
+from syncsvc.sync.bundles import read_bundles
+from syncsvc.sync.executor import ERROR, HELD, POSTED, SKIPPED, OrderOutcome, PlanExecutor
+from syncsvc.sync.posted import item_lookups, posted_state
+from syncsvc.sync.resolve import QboDirectory
+
+log = logging.getLogger(__name__)
+
+COUNT_KEYS = ("orders", "invoices", "sales_receipts", "updated", "payments", "duplicates_avoided",
+              "customers_created", "items_created", "unknown_items", "held", "skipped", "errors")
+
+
+@dataclass
+class SyncSummary:
+    """What one run did: counts (see COUNT_KEYS, plus customers_by_<rule>) and the orders not posted."""
+
+    run_id: int | None = None
+    counts: Counter = field(default_factory=Counter)
+    failed: dict[int, str] = field(default_factory=dict)  # order id -> reason (errors)
+    held: dict[int, str] = field(default_factory=dict)
+    watermarks: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def as_dict(self) -> dict:
+        counts = {key: self.counts.get(key, 0) for key in COUNT_KEYS}
+        counts.update({k: v for k, v in sorted(self.counts.items()) if k not in counts})
+        return {"run_id": self.run_id, "counts": counts, "failed": self.failed, "held": self.held,
+                "watermarks": self.watermarks}
+
+    def line(self) -> str:
+        c = self.counts
+        rules = ", ".join(f"{k[len('customers_by_'):]} {v}" for k, v in sorted(c.items())
+                          if k.startswith("customers_by_"))
+        text = (f"{c['orders']} orders: {c['invoices']} invoices, {c['sales_receipts']} sales receipts, "
+                f"{c['updated']} updated, {c['payments']} payments, {c['duplicates_avoided']} duplicates avoided, "
+                f"{c['customers_created']} customers created, {c['unknown_items']} unknown-item lines, "
+                f"{c['held']} held, {c['skipped']} skipped, {c['errors']} errors")
+        if rules:
+            text += f" (customers matched: {rules})"
+        if self.failed:
+            text += "; failed: " + ", ".join(str(order_id) for order_id in sorted(self.failed))
+        return text
+
+
+class OrderSync:
+    """Everything one run needs: the source, a QuickBooks client, the state store and settings."""
+
+    def __init__(self, source: OrderSource, qb, state: StateStore, settings: SyncSettings) -> None:
+        self.source = source
+        self.qb = qb
+        self.state = state
+        self.settings = settings
+        self.directory = QboDirectory(qb)
+        self.executor = PlanExecutor(qb, self.directory, settings)
+
+    def sync(self, order_ids: Iterable[int], summary: SyncSummary,
+             keep: Callable[[OrderBundle], bool] = lambda bundle: True) -> set[int]:
+        """Sync these orders (batch by batch); returns the ids Infusionsoft did not return."""
+        ids = sorted(set(order_ids))
+        missing: set[int] = set()
+        size = self.settings.batch_size
+        for start in range(0, len(ids), size):
+            chunk = ids[start:start + size]
+            bundles = read_bundles(self.source, chunk)
+            missing.update(set(chunk) - set(bundles))
+            wanted = [bundles[i] for i in chunk if i in bundles and keep(bundles[i])]
+            self._preload_items(wanted)
+            for bundle in wanted:
+                self._one(bundle, summary)
+        return missing
+
+    def _preload_items(self, bundles: list[OrderBundle]) -> None:
+        names, skus = set(), set()
+        for bundle in bundles:
+            asks = item_lookups(bundle, self.settings.engine)
+            names.update(asks.names)
+            skus.update(asks.skus)
+        self.directory.load_items(names, skus)
+
+    def _one(self, bundle: OrderBundle, summary: SyncSummary) -> None:
+        order_id = bundle.order.id
+        summary.counts["orders"] += 1
+        try:
+            with self.state.unit() as uow:
+                posted = posted_state(uow, bundle, self.directory, self.settings.engine)
+                plan = plan_order(bundle, posted, self.settings.engine)
+                resolution = posted.customer
+                customer_id = resolution.customer_id if isinstance(resolution, customer_rules.Matched) else None
+                outcome = self.executor.execute(plan, bundle, uow, customer_id or None)
+        except QuickBooksReconnectRequired:
+            raise
+        except Exception as exc:  # noqa: BLE001 - recorded and reported; the run goes on
+            log.warning("order %s failed: %s", order_id, exc)
+            outcome = OrderOutcome(order_id, ERROR, f"{type(exc).__name__}: {exc}")
+            with self.state.unit() as uow:
+                uow.record_issue("order", order_id, "error", outcome.reason)
+        else:
+            if outcome.status == POSTED:
+                rule = "created" if any(isinstance(a, CreateCustomer) for a in plan.actions) else resolution.rule
+                summary.counts[f"customers_by_{rule}"] += 1
+        summary.counts.update(outcome.counts)
+        if outcome.status == ERROR:
+            summary.counts["errors"] += 1
+            summary.failed[order_id] = outcome.reason
+        elif outcome.status == HELD:
+            summary.counts["held"] += 1
+            summary.held[order_id] = outcome.reason
+        elif outcome.status == SKIPPED:
+            summary.counts["skipped"] += 1
+
+
+def run_record(state: StateStore, summary: SyncSummary, started: Callable[[], None]) -> None:
+    """Run `started` between start_run and finish_run, recording counts and status."""
+    summary.run_id = state.start_run()
+    status, message = "failed", ""
+    try:
+        started()
+        status = "ok" if summary.ok else "failed"
+        message = summary.line()
+    except Exception as exc:
+        message = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        state.finish_run(summary.run_id, status, summary.as_dict()["counts"], message)
+
+
+def not_before(start: datetime | None) -> Callable[[OrderBundle], bool]:
+    """Orders created before [sync].start_date are never posted by the cycle."""
+    if start is None:
+        return lambda bundle: True
+    return lambda bundle: bundle.order.date_created is None or bundle.order.date_created >= start

@@ -1,0 +1,52 @@
+"""Settings -> the pieces a run needs: Infusionsoft source, QuickBooks client, state store."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+from syncsvc.config import Settings
+from syncsvc.store.state import StateStore
+
+
+@dataclass
+class SyncParts:
+    source: object  # OrderSource
+    qb: object  # python-quickbooks client
+    state: StateStore
+
+
+def state_store(settings: Settings) -> StateStore:
+    from syncsvc.store.db import make_engine
+
+    return StateStore(make_engine(settings.state.database_url), settings.connection.name)
+
+
+@contextmanager
+def open_parts(settings: Settings, *, upgrade_schema: bool = True) -> Iterator[SyncParts]:
+    """Open the Infusionsoft client, the QuickBooks company (tokens from the state database) and
+    the state store; closes what it opened."""
+    from syncsvc.infusionsoft.client import InfusionsoftClient
+    from syncsvc.quickbooks.client import open_company
+    from syncsvc.store.db import upgrade
+
+    if upgrade_schema:
+        upgrade(settings.state.database_url)
+    state = state_store(settings)
+    company = open_company(settings)
+    try:
+        with InfusionsoftClient.from_settings(settings, infusionsoft_token_store(settings)) as infusionsoft:
+            yield SyncParts(infusionsoft.source, company.client(), state)
+    finally:
+        state.engine.dispose()
+
+
+def infusionsoft_token_store(settings: Settings):
+    """auth = "oauth": Keap tokens live encrypted in the state database (they rotate on refresh)."""
+    if settings.infusionsoft.auth != "oauth":
+        return None
+    from syncsvc.store.tokens import SqlTokenStore, TokenCipher
+
+    return SqlTokenStore(settings.state.database_url, connection=settings.connection.name, provider="infusionsoft",
+                         account="default", cipher=TokenCipher.from_settings(settings))
