@@ -82,3 +82,48 @@ def test_a_27_character_reference_is_shortened_and_kept_whole_in_the_memo(world)
     [payment] = world.payments_for(world.invoice(str(order_id)))
     assert len(payment["PaymentRefNum"]) <= 21 and payment["PaymentRefNum"].startswith(long_ref[:10])
     assert long_ref in payment["PrivateNote"]
+
+
+def test_a_payment_plan_sets_the_due_date_and_the_schedule_and_moves_as_it_is_paid(world):
+    from syncsvc.sandbox.infusionsoft import billing
+
+    clock = [datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)]
+    world.keap.set_clock(lambda: clock[0])
+    store = world.keap.store
+    shop = Shop(store)
+    jane = shop.contact()
+    order_id, invoice_id = shop.order(jane, (shop.product(price="120.00"), "120.00", 1))
+    card = store.add_credit_card(jane)
+    # 30.00 now, then three payments of 30.00 every 30 days from April 1st
+    billing.add_payment_plan(store, invoice_id, True, card, 1, 1, 3, "30.00",
+                             datetime(2026, 3, 2, 12, tzinfo=timezone.utc), datetime(2026, 4, 1, 12, tzinfo=timezone.utc), 3, 30)
+    assert world.cycle().ok
+    invoice = world.invoice(str(order_id))
+    assert invoice["DueDate"] == "2026-03-02"
+    assert "Payment plan, 4 installments: 2026-03-02 30.00, 2026-04-01 30.00" in invoice["PrivateNote"]
+
+    shop.charge(invoice_id, jane, "30.00")  # the first installment is paid
+    assert world.cycle().ok
+    invoice = world.invoice(str(order_id))
+    assert invoice["DueDate"] == "2026-04-01" and invoice["Balance"] == Decimal("90.00")
+    assert len(world.entities("Invoice")) == 1
+
+
+def test_a_refund_is_reported_as_skipped_and_never_posted_as_a_payment(world):
+    from syncsvc.sandbox.infusionsoft import billing
+
+    shop = Shop(world.keap.store)
+    jane = shop.contact()
+    order_id, invoice_id = shop.order(jane, (shop.product(price="60.00"), "60.00", 1))
+    charge = shop.charge(invoice_id, jane)
+    refund_id = billing.refund_payment(world.keap.store, charge.payment_id, "20.00")
+
+    summary = world.cycle()
+    assert summary.ok and summary.counts["payments"] == 1 and summary.counts["payments_skipped"] == 1
+    [payment] = world.payments_for(world.invoice(str(order_id)))
+    assert payment["TotalAmt"] == Decimal("60.00") and payment["PaymentRefNum"] == charge.ref_num
+    with world.state().unit() as uow:
+        skipped = [i for i in uow.open_issues() if i.subject == "payment" and i.subject_id == refund_id]
+    assert skipped and skipped[0].kind == "skipped" and "refund" in skipped[0].reason.lower()
+    again = world.cycle()
+    assert again.counts["payments"] == 0 and again.counts["payments_skipped"] == 0  # reported once
