@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 
 from syncsvc import __version__
 from syncsvc.errors import SyncsvcError
+from syncsvc.service.logsetup import configure_logging
 
 # Each module in syncsvc.commands registers its own sub-command(s).
-COMMAND_MODULES = ("sandbox", "demo", "connect", "db", "sync", "status", "link")
+COMMAND_MODULES = ("sandbox", "demo", "connect", "db", "sync", "status", "link", "run")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,10 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # Text until a command knows its settings (`run` switches to [service].log_format).
+    configure_logging("text", verbose=args.verbose)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2

@@ -104,6 +104,34 @@ class SyncSettings:
     batch_size: int = 200
 
 
+LOG_FORMATS = ("text", "json")
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """[service]: the daemon (`syncsvc run`), its logs, its lock and its health/metrics listener."""
+
+    interval_seconds: float = 300.0
+    log_format: str = "text"
+    health_port: int = 0  # 0 = no listener
+    health_bind: str = "127.0.0.1"
+    healthy_within_seconds: float = 900.0
+    lock_ttl_seconds: float = 60.0
+    lock_wait: bool = True
+
+    def validate(self, where: str) -> None:
+        if self.interval_seconds <= 0:
+            raise ConfigError(f"{where}: [service].interval_seconds must be more than 0")
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(f"{where}: [service].log_format = {self.log_format!r} is not one of {', '.join(LOG_FORMATS)}")
+        if not 0 <= self.health_port <= 65535:
+            raise ConfigError(f"{where}: [service].health_port must be 0 (off) or a port 1..65535")
+        if self.healthy_within_seconds <= 0:
+            raise ConfigError(f"{where}: [service].healthy_within_seconds must be more than 0")
+        if self.lock_ttl_seconds < 1:
+            raise ConfigError(f"{where}: [service].lock_ttl_seconds must be at least 1")
+
+
 @dataclass(frozen=True)
 class Settings:
     connection: ConnectionSettings = field(default_factory=ConnectionSettings)
@@ -111,6 +139,7 @@ class Settings:
     infusionsoft: InfusionsoftSettings = field(default_factory=InfusionsoftSettings)
     quickbooks: QuickBooksSettings = field(default_factory=QuickBooksSettings)
     sync: SyncSettings = field(default_factory=SyncSettings)
+    service: ServiceSettings = field(default_factory=ServiceSettings)
     source: str = "<defaults>"
 
     def secret(self, name: str, required: bool = True) -> str | None:

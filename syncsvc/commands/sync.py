@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from syncsvc.errors import ConfigError
 
@@ -31,16 +32,23 @@ def order_ids(text: str) -> list[int]:
 
 def run(args) -> int:
     from syncsvc.config import load_settings
+    from syncsvc.service.progress import progress_for
     from syncsvc.sync.cycle import run_cycle
     from syncsvc.sync.orders import sync_orders
     from syncsvc.sync.wiring import open_parts
 
     settings = load_settings(args.config)
+    # With --json, stdout carries only the JSON, so progress goes to stderr.
+    progress = progress_for(sys.stderr if args.json else sys.stdout)
     with open_parts(settings) as parts:
-        if args.orders:
-            summary = sync_orders(parts.source, parts.qb, parts.state, settings.sync, args.orders)
-        else:
-            summary = run_cycle(parts.source, parts.qb, parts.state, settings.sync)
+        try:
+            if args.orders:
+                summary = sync_orders(parts.source, parts.qb, parts.state, settings.sync, args.orders,
+                                      progress=progress.update)
+            else:
+                summary = run_cycle(parts.source, parts.qb, parts.state, settings.sync, progress=progress.update)
+        finally:
+            progress.close()
     if args.json:
         print(json.dumps(summary.as_dict(), indent=2, sort_keys=True, default=str))
     else:

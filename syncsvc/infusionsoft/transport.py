@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from syncsvc import apievents
 from syncsvc.infusionsoft import wire
 from syncsvc.infusionsoft.auth import Auth
 from syncsvc.infusionsoft.errors import (
@@ -27,11 +28,13 @@ from syncsvc.infusionsoft.errors import (
     InfusionsoftThrottled,
     InfusionsoftUnavailable,
     InvalidKeyFault,
+    ThrottlingFault,
     is_retryable,
 )
 from syncsvc.ratelimit import SlidingWindowLimiter
 
 log = logging.getLogger(__name__)
+API = "infusionsoft"
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ class XmlRpcTransport:
             wait=self._wait,
             sleep=self._sleep,
             before_sleep=self._log_retry(method),
+            after=_count_throttle,
             reraise=True,
         )
         try:
@@ -136,6 +140,7 @@ class XmlRpcTransport:
             self._limiter.acquire()
         headers = {"Content-Type": "text/xml; charset=utf-8", "Accept": "text/xml", **self._auth.headers()}
         started = time.monotonic()
+        apievents.emit(API, apievents.CALL)
         try:
             response = self._http.post(self.url, content=body, headers=headers, timeout=self._timeout)
         except httpx.TimeoutException:
@@ -171,6 +176,7 @@ class XmlRpcTransport:
 
     def _log_retry(self, method: str) -> Callable[[RetryCallState], None]:
         def before_sleep(state: RetryCallState) -> None:
+            apievents.emit(API, apievents.RETRY)
             error = state.outcome.exception() if state.outcome else None
             log.warning(
                 "Infusionsoft %s attempt %d failed (%s); retrying in %.2f s",
@@ -181,6 +187,13 @@ class XmlRpcTransport:
             )
 
         return before_sleep
+
+
+def _count_throttle(state: RetryCallState) -> None:
+    """Runs after every failed attempt that is retryable (the last one too)."""
+    error = state.outcome.exception() if state.outcome else None
+    if isinstance(error, (InfusionsoftThrottled, ThrottlingFault)):
+        apievents.emit(API, apievents.THROTTLE)
 
 
 __all__ = ["XmlRpcTransport", "RetryPolicy"]

@@ -15,6 +15,7 @@ from typing import Callable
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from syncsvc import apievents
 from syncsvc.quickbooks.errors import QuickBooksError, Throttled
 
 
@@ -64,5 +65,10 @@ class RetryPolicy:
             wait=self._tenacity_wait,
             retry=retry_if_exception(retry_on),
             sleep=self.sleep,
+            before_sleep=_count_retry,
             reraise=True,
         )
+
+
+def _count_retry(_state: RetryCallState) -> None:
+    apievents.emit("quickbooks", apievents.RETRY)

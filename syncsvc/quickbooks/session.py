@@ -26,6 +26,7 @@ from quickbooks.client import QuickBooks
 from quickbooks.exceptions import QuickbooksException
 from urllib3.exceptions import NewConnectionError
 
+from syncsvc import apievents
 from syncsvc.quickbooks.errors import (
     QuickBooksError,
     ServerFault,
@@ -86,6 +87,7 @@ class SyncQuickBooks(QuickBooks):
             access_token = tokens.access_token()
             self._use_access_token(access_token)
             headers["Authorization"] = f"Bearer {access_token}"
+            apievents.emit("quickbooks", apievents.CALL)
             try:
                 response = self.session.request(
                     method, url, headers=headers, params=params, data=data, timeout=self.timeout
@@ -106,6 +108,8 @@ class SyncQuickBooks(QuickBooks):
         problem = _transient_problem(response)
         if problem is None:
             return response
+        if isinstance(problem, Throttled):
+            apievents.emit("quickbooks", apievents.THROTTLE)
         if is_write and not isinstance(problem, Throttled):
             raise UnknownOutcome(f"{method} {_path(url)} answered {problem}", problem)
         log.info("QuickBooks %s %s: %s; retrying", method, _path(url), problem)

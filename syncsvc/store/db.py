@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+def _migrations_dir() -> Path:
+    """The Alembic scripts: $SYNCSVC_MIGRATIONS_DIR when set (a non-editable install has no
+    migrations/ of its own), else `migrations/` beside the package, as in a source checkout or an
+    editable install (the Docker image installs /app editable for this reason)."""
+    override = os.environ.get("SYNCSVC_MIGRATIONS_DIR")
+    return Path(override) if override else Path(__file__).resolve().parents[2] / "migrations"
+
+
+MIGRATIONS_DIR = _migrations_dir()
 
 
 def make_engine(database_url: str, **kwargs) -> Engine:

@@ -9,12 +9,13 @@ the highest values actually read, never to "now".
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Callable
 
 from syncsvc.config import SyncSettings
 from syncsvc.engine import cursors
 from syncsvc.infusionsoft.source import OrderSource
 from syncsvc.store.state import StateStore
-from syncsvc.sync.processing import OrderSync, SyncSummary, not_before, run_record
+from syncsvc.sync.processing import OrderSync, SyncSummary, never_stop, no_progress, not_before, run_record
 
 WATERMARKS = (cursors.ORDERS_THROUGH, cursors.PAYMENTS_THROUGH, cursors.PAYMENTS_MAX_ID)
 RETRIED_KINDS = ("error", "held")
@@ -29,45 +30,82 @@ def read_watermarks(state: StateStore) -> dict:
     return {k: v for k, v in marks.items() if v is not None}
 
 
-def run_cycle(source: OrderSource, qb, state: StateStore, settings: SyncSettings) -> SyncSummary:
-    """Sync everything that changed since the last cycle; returns the run's summary."""
+def run_cycle(source: OrderSource, qb, state: StateStore, settings: SyncSettings,
+              progress: Callable[[int, int], None] = no_progress,
+              should_stop: Callable[[], bool] = never_stop) -> SyncSummary:
+    """Sync everything that changed since the last cycle; returns the run's summary.
+    `progress(done, total)` follows the orders as they are dealt with. `should_stop()` is asked
+    between orders: once true, the run ends after the order in hand and the watermarks stay put
+    (so the next run reads the unfinished orders again)."""
     summary = SyncSummary()
-    run_record(state, summary, lambda: _cycle(OrderSync(source, qb, state, settings), summary))
+    run_record(state, summary, lambda: _cycle(OrderSync(source, qb, state, settings), summary, progress,
+                                               should_stop))
     return summary
 
 
-def _cycle(sync: OrderSync, summary: SyncSummary) -> None:
+def _cycle(sync: OrderSync, summary: SyncSummary, progress: Callable[[int, int], None] = no_progress,
+           should_stop: Callable[[], bool] = never_stop) -> None:
     engine = sync.settings.engine
     source = sync.source
     marks = read_watermarks(sync.state)
 
+    # The scans stream: only ids and the watermark maxima are kept, so a backfill of a
+    # large account does not hold every order, invoice and payment in memory at once.
     since = cursors.order_window(marks, engine) or _EVERYTHING
-    orders = list(source.orders_changed_since(since))
-    invoices = list(source.invoices_changed_since(since))
+    order_ids: set[int] = set()
+    known_invoices: set[int] = set()
+    updated = _Latest()
+    for order in source.orders_changed_since(since):
+        order_ids.add(order.id)
+        updated.see(order.last_updated)
+    for invoice in source.invoices_changed_since(since):
+        order_ids.add(invoice.order_id)
+        known_invoices.add(invoice.id)
+        updated.see(invoice.last_updated)
     window = cursors.payment_window(marks, engine)
-    payments = []
+    scans = []
     if window.dated_since is not None:
-        payments += source.payments_since(window.dated_since)
+        scans.append(source.payments_since(window.dated_since))
     if window.id_above is not None or window.dated_since is None:
-        payments += source.payments_after_id(window.id_above or 0)
-
-    order_ids = {o.id for o in orders} | {i.order_id for i in invoices}
-    known_invoices = {i.id for i in invoices}
-    paid_invoice_ids = {p.invoice_id for p in payments if p.invoice_id} - known_invoices
+        scans.append(source.payments_after_id(window.id_above or 0))
+    paid_invoice_ids: set[int] = set()
+    last_dated, highest_id = None, None  # the payments that carry the new payment watermarks
+    for payment in (p for scan in scans for p in scan):
+        if payment.invoice_id:
+            paid_invoice_ids.add(payment.invoice_id)
+        if payment.pay_date is not None and (last_dated is None or payment.pay_date > last_dated.pay_date):
+            last_dated = payment
+        if highest_id is None or payment.id > highest_id.id:
+            highest_id = payment
+    paid_invoice_ids -= known_invoices
     if paid_invoice_ids:
         order_ids |= {i.order_id for i in source.invoices_by_ids(paid_invoice_ids)}
     with sync.state.unit() as uow:
         retried = {i.subject_id for i in uow.open_issues() if i.subject == "order" and i.kind in RETRIED_KINDS}
 
-    missing = sync.sync(order_ids | retried, summary, keep=not_before(engine.start_date))
+    missing = sync.sync(order_ids | retried, summary, keep=not_before(engine.start_date), progress=progress,
+                        should_stop=should_stop)
     with sync.state.unit() as uow:
         for order_id in missing & retried:  # deleted in Infusionsoft since: nothing left to post
             uow.resolve_issue("order", order_id)
+    if summary.stopped:
+        return
 
-    new_marks = cursors.advance_orders(marks, [o.last_updated for o in orders] + [i.last_updated for i in invoices])
-    new_marks = cursors.advance_payments(new_marks, payments)
+    new_marks = cursors.advance_orders(marks, [updated.value])
+    new_marks = cursors.advance_payments(new_marks, [p for p in (last_dated, highest_id) if p is not None])
     with sync.state.unit() as uow:
         for name, value in new_marks.items():
             if value is not None and value != marks.get(name):
                 uow.set_watermark(name, str(value))
     summary.watermarks = {k: str(v) for k, v in new_marks.items()}
+
+
+class _Latest:
+    """The highest non-None datetime seen."""
+
+    def __init__(self) -> None:
+        self.value: datetime | None = None
+
+    def see(self, stamp: datetime | None) -> None:
+        if stamp is not None and (self.value is None or stamp > self.value):
+            self.value = stamp

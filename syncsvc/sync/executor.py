@@ -35,7 +35,7 @@ from syncsvc.quickbooks import lookups, writers
 from syncsvc.quickbooks.errors import DuplicateDocNumber, DuplicateName, QuickBooksReconnectRequired, StaleObject
 from syncsvc.store.state import UnitOfWork
 from syncsvc.sync.qbo_mapping import MoneyRefs, customer_from_draft, document_object, item_from_draft, payment_object
-from syncsvc.sync.resolve import QboDirectory, qbo_item
+from syncsvc.sync.resolve import QboDirectory, qbo_customer, qbo_item
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,7 @@ class _Run:
     def _CreateCustomer(self, action: CreateCustomer) -> None:
         created = writers.create(self.qb, customer_from_draft(action.draft))
         self.customer_id = str(created.Id)
+        self.x.directory.remember_customer(qbo_customer(created))
         self.uow.link_customer(action.draft.contact_id, self.customer_id, "created")
         self.outcome.counts["customers_created"] += 1
         self.wrote = True
@@ -189,6 +190,7 @@ class _Run:
         else:
             money = MoneyRefs(self._method_id(payment.method), self.x.directory.account_id(self.x.settings.deposit_account))
             created = writers.create(self.qb, payment_object(payment, self._customer(action.customer.qbo_id), invoice_id, money))
+            self.x.directory.remember_payment(created)
             qbo_id = str(created.Id)
             self.outcome.counts["payments"] += 1
         self.uow.record_payment(
@@ -249,7 +251,7 @@ class _Run:
 
     def _payment_already_applied(self, payment_ref: str, invoice_id: str):
         """A QBO payment with this reference applied to this invoice: an earlier write of ours."""
-        for found in lookups.payments_by_ref(self.qb, payment_ref):
+        for found in self.x.directory.payments_by_ref(payment_ref):
             for line in found.Line or []:
                 if any(str(t.TxnId) == invoice_id and t.TxnType == "Invoice" for t in (line.LinkedTxn or [])):
                     return found

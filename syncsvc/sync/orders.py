@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 from syncsvc.config import SyncSettings
 from syncsvc.infusionsoft.source import OrderSource
 from syncsvc.store.state import StateStore
-from syncsvc.sync.processing import OrderSync, SyncSummary, run_record
+from syncsvc.sync.processing import OrderSync, SyncSummary, no_progress, run_record
 
 
 def sync_orders(source: OrderSource, qb, state: StateStore, settings: SyncSettings,
-                order_ids: Iterable[int]) -> SyncSummary:
+                order_ids: Iterable[int], progress: Callable[[int, int], None] = no_progress) -> SyncSummary:
     """Sync exactly these orders (by order id) and their payments; watermarks do not move.
     Items are read from QuickBooks afresh, so an item fixed since is used."""
     summary = SyncSummary()
@@ -19,7 +19,7 @@ def sync_orders(source: OrderSource, qb, state: StateStore, settings: SyncSettin
 
     def run() -> None:
         sync = OrderSync(source, qb, state, settings)
-        for order_id in sorted(sync.sync(ids, summary)):
+        for order_id in sorted(sync.sync(ids, summary, progress=progress)):
             reason = f"order {order_id} was not found in Infusionsoft (order ids are the invoice numbers)"
             summary.failed[order_id] = reason
             summary.counts["errors"] += 1

@@ -16,7 +16,9 @@ from typing import Callable, Iterable
 from syncsvc.config import SyncSettings
 from syncsvc.engine import customers as customer_rules
 from syncsvc.engine.actions import CreateCustomer
+from syncsvc.engine.payments import full_reference, short_reference
 from syncsvc.engine.plan import OrderBundle, plan_order
+from syncsvc.infusionsoft.errors import InfusionsoftAuthError
 from syncsvc.infusionsoft.source import OrderSource
 from syncsvc.quickbooks.errors import QuickBooksReconnectRequired
 from syncsvc.store.state import StateStore
@@ -40,6 +42,7 @@ class SyncSummary:
     failed: dict[int, str] = field(default_factory=dict)  # order id -> reason (errors)
     held: dict[int, str] = field(default_factory=dict)
     watermarks: dict[str, str] = field(default_factory=dict)
+    stopped: bool = False  # asked to stop between orders; the rest waits for the next run
 
     @property
     def ok(self) -> bool:
@@ -63,7 +66,18 @@ class SyncSummary:
             text += f" (customers matched: {rules})"
         if self.failed:
             text += "; failed: " + ", ".join(str(order_id) for order_id in sorted(self.failed))
+        if self.stopped:
+            text += "; stopped early (the rest follows next run)"
         return text
+
+
+def no_progress(done: int, total: int) -> None:
+    """The default progress callback: report nothing."""
+
+
+def never_stop() -> bool:
+    """The default stop check: run to the end."""
+    return False
 
 
 class OrderSync:
@@ -78,20 +92,55 @@ class OrderSync:
         self.executor = PlanExecutor(qb, self.directory, settings)
 
     def sync(self, order_ids: Iterable[int], summary: SyncSummary,
-             keep: Callable[[OrderBundle], bool] = lambda bundle: True) -> set[int]:
-        """Sync these orders (batch by batch); returns the ids Infusionsoft did not return."""
+             keep: Callable[[OrderBundle], bool] = lambda bundle: True,
+             progress: Callable[[int, int], None] = no_progress,
+             should_stop: Callable[[], bool] = never_stop) -> set[int]:
+        """Sync these orders (batch by batch); returns the ids Infusionsoft did not return.
+        `progress(done, total)` is called as each batch and order is dealt with. When `should_stop()`
+        turns true it returns between orders with `summary.stopped` set."""
         ids = sorted(set(order_ids))
+        done = 0
+        progress(0, len(ids))
         missing: set[int] = set()
         size = self.settings.batch_size
         for start in range(0, len(ids), size):
+            if should_stop():
+                summary.stopped = True
+                return missing
             chunk = ids[start:start + size]
             bundles = read_bundles(self.source, chunk)
             missing.update(set(chunk) - set(bundles))
             wanted = [bundles[i] for i in chunk if i in bundles and keep(bundles[i])]
             self._preload_items(wanted)
+            self._preload_customers(wanted)
+            self._preload_payments(wanted)
             for bundle in wanted:
+                if should_stop():
+                    summary.stopped = True
+                    return missing
                 self._one(bundle, summary)
+                done += 1
+                progress(done, len(ids))
+            done += len(chunk) - len(wanted)  # missing or kept out: nothing to do for them
+            progress(done, len(ids))
         return missing
+
+    def _preload_customers(self, bundles: list[OrderBundle]) -> None:
+        contacts = {b.contact.id: b.contact for b in bundles if b.contact is not None}
+        with self.state.unit() as uow:
+            unlinked = [c for contact_id, c in sorted(contacts.items()) if uow.customer_link(contact_id) is None]
+        self.directory.load_customers(unlinked)
+
+    def _preload_payments(self, bundles: list[OrderBundle]) -> None:
+        """The references of payments not recorded yet: the executor checks QBO for each before posting."""
+        refs = set()
+        with self.state.unit() as uow:
+            for bundle in bundles:
+                if bundle.payments:
+                    recorded = uow.payment_refs(bundle.order.id)
+                    refs.update(ref for p in bundle.payments
+                                if (ref := short_reference(full_reference(p, self.settings.engine))) not in recorded)
+        self.directory.load_payments(refs)
 
     def _preload_items(self, bundles: list[OrderBundle]) -> None:
         names, skus = set(), set()
@@ -111,8 +160,8 @@ class OrderSync:
                 resolution = posted.customer
                 customer_id = resolution.customer_id if isinstance(resolution, customer_rules.Matched) else None
                 outcome = self.executor.execute(plan, bundle, uow, customer_id or None)
-        except QuickBooksReconnectRequired:
-            raise
+        except (QuickBooksReconnectRequired, InfusionsoftAuthError):
+            raise  # the whole connection is paused, not this one order
         except Exception as exc:  # noqa: BLE001 - recorded and reported; the run goes on
             log.warning("order %s failed: %s", order_id, exc)
             outcome = OrderOutcome(order_id, ERROR, f"{type(exc).__name__}: {exc}")
@@ -139,7 +188,7 @@ def run_record(state: StateStore, summary: SyncSummary, started: Callable[[], No
     status, message = "failed", ""
     try:
         started()
-        status = "ok" if summary.ok else "failed"
+        status = "stopped" if summary.stopped else "ok" if summary.ok else "failed"
         message = summary.line()
     except Exception as exc:
         message = f"{type(exc).__name__}: {exc}"

@@ -2,7 +2,10 @@
 
 Customer rules are run lazily (email, then name, then company + city, then the
 free display names), asking the engine after each query whether it has decided,
-so a contact matched by email costs one query. Items are read in bulk per
+so a contact matched by email costs one query. A batch's unlinked contacts can
+be looked up together first (`load_customers`: a few IN queries per batch
+instead of several queries per contact, which a backfill would otherwise pay
+for every new customer); their answers are then read from that index. Items are read in bulk per
 batch (`Name IN (...)`). Payment methods and accounts are looked up by name;
 a missing payment method is created (QBO companies start with few of them).
 """
@@ -14,6 +17,7 @@ from typing import Iterable
 from quickbooks.objects.account import Account
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.item import Item
+from quickbooks.objects.payment import Payment
 from quickbooks.objects.paymentmethod import PaymentMethod
 
 from syncsvc.engine import customers as customer_rules
@@ -55,6 +59,8 @@ class QboDirectory:
         self._items_by_sku: dict[str, list[QboItem]] = {}
         self._payment_methods: dict[str, str] = {}
         self._accounts: dict[str, str] = {}
+        self._customers: _CustomerIndex | None = None
+        self._payments_by_ref: dict[str, list] = {}
 
     # -- customers -----------------------------------------------------------------------
 
@@ -62,6 +68,24 @@ class QboDirectory:
         if link:
             return customer_rules.resolve_customer(contact, CustomerCandidates(), link)
         asks = customer_rules.lookups(contact)
+        index = self._customers if self._customers is not None and contact.id in self._customers.contacts else None
+        found = self._candidates(contact, asks, index)
+        if not isinstance(decided := customer_rules.resolve_customer(contact, found), customer_rules.Create):
+            return decided
+        taken: set[str] = set()
+        for name in asks.display_names:
+            # The engine takes the first free name: stop asking at the first one QBO does not hold.
+            known = index.display_name_taken(name) if index is not None else None
+            if known is None:
+                known = lookups.customer_by_display_name(self.qb, name) is not None
+            if not known:
+                break
+            taken.add(name)
+        return customer_rules.resolve_customer(contact, _with(found, taken_display_names=frozenset(taken)))
+
+    def _candidates(self, contact: Contact, asks, index: "_CustomerIndex | None") -> CustomerCandidates:
+        if index is not None:
+            return index.candidates(asks)
         found = CustomerCandidates()
         stages = (
             ("by_email", asks.email, lambda: lookups.customers_by_email(self.qb, asks.email)),
@@ -74,16 +98,43 @@ class QboDirectory:
             if not wanted:
                 continue
             found = _with(found, **{field: tuple(qbo_customer(c) for c in query())})
-            decided = customer_rules.resolve_customer(contact, found)
-            if not isinstance(decided, customer_rules.Create):
-                return decided
-        taken: set[str] = set()
-        for name in asks.display_names:
-            # The engine takes the first free name: stop asking at the first one QBO does not hold.
-            if lookups.customer_by_display_name(self.qb, name) is None:
-                break
-            taken.add(name)
-        return customer_rules.resolve_customer(contact, _with(found, taken_display_names=frozenset(taken)))
+            if not isinstance(customer_rules.resolve_customer(contact, found), customer_rules.Create):
+                return found
+        return found
+
+    def load_customers(self, contacts: Iterable[Contact]) -> None:
+        """Look up these (unlinked) contacts' customers in bulk: by email, by family name, by
+        company, then the first display name of those still undecided. Replaces the previous
+        batch's index, so memory stays one batch deep."""
+        contacts = list(contacts)
+        self._customers = None
+        if not contacts:
+            return
+        asks = {c.id: customer_rules.lookups(c) for c in contacts}
+        index = _CustomerIndex(frozenset(asks))
+        for field, values in (
+            ("PrimaryEmailAddr", {a.email for a in asks.values() if a.email}),
+            ("FamilyName", {a.family_name for a in asks.values() if a.given_name and a.family_name}),
+            ("CompanyName", {a.company_name for a in asks.values() if a.company_name and a.city}),
+        ):
+            for chunk in _chunks(sorted(values)):
+                for customer in lookups.paged(self.qb, Customer, [_in(field, chunk)]):
+                    index.add(qbo_customer(customer))
+        undecided = [
+            asks[c.id].display_names[0] for c in contacts
+            if asks[c.id].display_names
+            and isinstance(customer_rules.resolve_customer(c, index.candidates(asks[c.id])), customer_rules.Create)
+        ]
+        for chunk in _chunks(sorted(set(undecided))):
+            for customer in lookups.paged(self.qb, Customer, [_in("DisplayName", chunk)]):
+                index.add(qbo_customer(customer))
+        index.mark_display_names_searched(undecided)
+        self._customers = index
+
+    def remember_customer(self, customer: QboCustomer) -> None:
+        """A customer we just created: later contacts of this batch must see it as QBO would."""
+        if self._customers is not None:
+            self._customers.add(customer)
 
     # -- items -------------------------------------------------------------------------------
 
@@ -118,6 +169,28 @@ class QboDirectory:
         self._items_by_name.clear()
         self._items_by_sku.clear()
 
+    # -- payments already in QuickBooks ---------------------------------------------------------
+
+    def load_payments(self, refs: Iterable[str]) -> None:
+        """Read the QBO payments carrying these PaymentRefNums in bulk, for one batch (replacing
+        the previous batch's), so the duplicate check before each payment costs no query."""
+        wanted = sorted(set(refs))
+        found: dict[str, list] = {ref.casefold(): [] for ref in wanted}
+        for chunk in _chunks(wanted):
+            for payment in lookups.paged(self.qb, Payment, [_in("PaymentRefNum", chunk)]):
+                found.setdefault((payment.PaymentRefNum or "").casefold(), []).append(payment)
+        self._payments_by_ref = found
+
+    def payments_by_ref(self, ref: str) -> list:
+        """QBO payments with this PaymentRefNum: from the batch's bulk read, else asked now."""
+        known = self._payments_by_ref.get(ref.casefold())
+        return list(known) if known is not None else lookups.payments_by_ref(self.qb, ref)
+
+    def remember_payment(self, payment) -> None:
+        known = self._payments_by_ref.get((payment.PaymentRefNum or "").casefold())
+        if known is not None:
+            known.append(payment)
+
     # -- accounts and payment methods -------------------------------------------------------
 
     def account_id(self, name: str) -> str:
@@ -146,6 +219,52 @@ class QboDirectory:
 
     def _find_payment_method(self, name: str):
         return next(lookups.paged(self.qb, PaymentMethod, [lookups.equals("Name", name[:31])]), None)
+
+
+class _CustomerIndex:
+    """One batch's customers, answering the per-contact queries as QBO would (case-insensitive
+    equality; company matches filtered by city here, as `lookups` does)."""
+
+    def __init__(self, contacts: frozenset[int]) -> None:
+        self.contacts = contacts
+        self._by_email: dict[str, dict[str, QboCustomer]] = {}
+        self._by_name: dict[tuple[str, str], dict[str, QboCustomer]] = {}
+        self._by_company: dict[str, dict[str, QboCustomer]] = {}
+        self._display_names: set[str] = set()
+        self._display_names_searched: set[str] = set()
+
+    def add(self, customer: QboCustomer) -> None:
+        if customer.email:
+            self._by_email.setdefault(customer.email.casefold(), {})[customer.id] = customer
+        if customer.given_name and customer.family_name:
+            key = (customer.given_name.casefold(), customer.family_name.casefold())
+            self._by_name.setdefault(key, {})[customer.id] = customer
+        if customer.company_name:
+            self._by_company.setdefault(customer.company_name.casefold(), {})[customer.id] = customer
+        self._display_names.add(customer.display_name.casefold())
+
+    def mark_display_names_searched(self, names: Iterable[str]) -> None:
+        self._display_names_searched.update(n.casefold() for n in names)
+
+    def candidates(self, asks) -> CustomerCandidates:
+        def found(table: dict, key) -> tuple[QboCustomer, ...]:
+            return tuple(sorted(table.get(key, {}).values(), key=lambda c: c.id))
+
+        city = asks.city.strip().casefold()
+        return CustomerCandidates(
+            by_email=found(self._by_email, asks.email.casefold()) if asks.email else (),
+            by_name=found(self._by_name, (asks.given_name.casefold(), asks.family_name.casefold()))
+            if asks.given_name and asks.family_name else (),
+            by_company_city=tuple(c for c in found(self._by_company, asks.company_name.casefold())
+                                  if c.city.strip().casefold() == city) if asks.company_name and asks.city else (),
+        )
+
+    def display_name_taken(self, name: str) -> bool | None:
+        """True/False when this batch's lookups (or our own creates) know; None: ask QBO."""
+        key = name.casefold()
+        if key in self._display_names:
+            return True
+        return False if key in self._display_names_searched else None
 
 
 def _with(found: CustomerCandidates, **changes) -> CustomerCandidates:

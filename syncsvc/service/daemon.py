@@ -1,0 +1,218 @@
+"""`syncsvc run`: one sync cycle every interval until SIGTERM/SIGINT, for one connection.
+
+Startup: schema check and upgrade, then the connection's lease (wait for it,
+or exit, while another daemon holds it), then the health listener and the
+scheduler. APScheduler fires the cycle job; `max_instances=1` means never two
+cycles at once, and a firing that finds the cycle still running is turned
+into exactly one follow-up run (coalesced, never queued, never silently
+dropped). A run that comes due late (the machine slept) runs once, late,
+with a log line (`coalesce` + `misfire_grace_time=None`).
+
+A signal sets the stop event: the cycle ends after the order in hand (its
+unit of work is committed), the scheduler drains, the lease is released,
+and the process exits 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from datetime import datetime, timezone
+
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from syncsvc import apievents
+from syncsvc.config import Settings
+from syncsvc.errors import SyncsvcError
+from syncsvc.infusionsoft.errors import InfusionsoftAuthError
+from syncsvc.service.health import Health, HealthServer
+from syncsvc.service.locking import ConnectionLease, LeaseKeeper
+from syncsvc.service.metrics import Metrics
+from syncsvc.service.schema_guard import ensure_schema
+from syncsvc.tokens import ReconnectRequired
+
+log = logging.getLogger(__name__)
+
+PAUSING_ERRORS = (ReconnectRequired, InfusionsoftAuthError)  # a person must act; retrying each order cannot help
+JOB_ID = "sync-cycle"
+
+
+class LockHeld(SyncsvcError):
+    """Another daemon holds this connection's lease (and we were told not to wait)."""
+
+
+class Daemon:
+    def __init__(self, settings: Settings, *, wait_for_lock: bool | None = None) -> None:
+        self.settings = settings
+        self.service = settings.service
+        self.wait_for_lock = self.service.lock_wait if wait_for_lock is None else wait_for_lock
+        self.stop_event = threading.Event()
+        self.metrics = Metrics()
+        self.health = Health(self.service.healthy_within_seconds)
+        self.lease_lost = False
+        self._overrun = threading.Event()
+        self._state = None
+
+    # -- the process --------------------------------------------------------------------------
+
+    def run(self) -> int:
+        name = self.settings.connection.name
+        ensure_schema(self.settings.state.database_url)
+        from syncsvc.sync.wiring import state_store
+
+        self._state = state_store(self.settings)
+        lease = ConnectionLease(self._state.engine, name, self.service.lock_ttl_seconds)
+        self._install_signal_handlers()
+        unsubscribe = apievents.subscribe(self.metrics.api_event)
+        server = None
+        try:
+            if self.service.health_port:
+                server = HealthServer(self.health, self.metrics, self.service.health_bind,
+                                      self.service.health_port).start()
+            if not self._acquire(lease):
+                return 0  # stopped while waiting for the lease
+            keeper = LeaseKeeper(lease, self._on_lease_lost).start()
+            try:
+                self._schedule_until_stopped()
+            finally:
+                keeper.stop()
+                lease.release()
+        finally:
+            unsubscribe()
+            if server is not None:
+                server.stop()
+            self._state.engine.dispose()
+        if self.lease_lost:
+            log.error("stopped: another process took the lock on connection %s", name)
+            return 1
+        log.info("stopped")
+        return 0
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    def _install_signal_handlers(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return  # embedded (tests): the owner calls stop()
+
+        def on_signal(signum, _frame) -> None:
+            log.info("%s received: finishing the order in hand, then stopping", signal.Signals(signum).name)
+            self.stop_event.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+
+    def _acquire(self, lease: ConnectionLease) -> bool:
+        told = False
+        poll = min(2.0, self.service.lock_ttl_seconds / 3)
+        while not self.stop_event.is_set():
+            if lease.try_acquire():
+                log.info("holding the lock on connection %s as %s", lease.connection, lease.holder)
+                return True
+            holder = lease.current()
+            who = f"{holder.holder} (lease until {holder.expires_at:%H:%M:%S} UTC)" if holder else "another process"
+            if not self.wait_for_lock:
+                raise LockHeld(f"connection {lease.connection} is being synced by {who}; not starting a second "
+                               f"daemon on it")
+            if not told:
+                log.warning("connection %s is being synced by %s; waiting for it to stop", lease.connection, who)
+                told = True
+            self.stop_event.wait(poll)
+        return False
+
+    def _on_lease_lost(self) -> None:
+        self.lease_lost = True
+        self.stop_event.set()
+
+    def _schedule_until_stopped(self) -> None:
+        scheduler = BackgroundScheduler(timezone=timezone.utc)
+        scheduler.add_listener(self._on_scheduler_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED | EVENT_JOB_SUBMITTED)
+        scheduler.add_job(
+            self._job, IntervalTrigger(seconds=self.service.interval_seconds, timezone=timezone.utc),
+            id=JOB_ID, next_run_time=datetime.now(timezone.utc),
+            max_instances=1, coalesce=True, misfire_grace_time=None,
+        )
+        scheduler.start()
+        log.info("syncing connection %s every %g s", self.settings.connection.name, self.service.interval_seconds)
+        try:
+            while not self.stop_event.wait(0.5):
+                pass
+        finally:
+            scheduler.shutdown(wait=True)  # the running cycle sees the stop event between orders
+
+    def _on_scheduler_event(self, event) -> None:
+        if event.code == EVENT_JOB_MAX_INSTANCES:
+            log.info("the cycle is still running at its next start time; one more follows it")
+            self._overrun.set()
+        elif event.code == EVENT_JOB_MISSED:
+            log.warning("a cycle due at %s was missed; the next one catches up", event.scheduled_run_time)
+        elif event.code == EVENT_JOB_SUBMITTED:
+            late = max((datetime.now(timezone.utc) - t).total_seconds() for t in event.scheduled_run_times)
+            if late > max(5.0, self.service.interval_seconds / 2):
+                log.warning("running the cycle due at %s %.0f s late (missed runs are coalesced into this one)",
+                            min(event.scheduled_run_times), late)
+
+    # -- one job = one cycle, plus the one an overrun asked for ----------------------------------
+
+    def _job(self) -> None:
+        self._overrun.clear()
+        while not self.stop_event.is_set():
+            self.run_one_cycle()
+            if not self._overrun.is_set():
+                return
+            self._overrun.clear()
+            log.info("running the cycle that came due during the last one")
+
+    def run_one_cycle(self) -> str:
+        """One cycle with everything opened afresh (tokens, clients); returns its outcome."""
+        from syncsvc.sync.cycle import run_cycle
+        from syncsvc.sync.wiring import open_parts
+
+        started = time.monotonic()
+        try:
+            with open_parts(self.settings, upgrade_schema=False) as parts:
+                summary = run_cycle(parts.source, parts.qb, parts.state, self.settings.sync,
+                                    should_stop=self.stop_event.is_set)
+                held = held_orders(parts.state)
+        except PAUSING_ERRORS as exc:
+            return self._finished("paused", started, f"connection {self.settings.connection.name} paused: {exc}")
+        except SyncsvcError as exc:
+            return self._finished("error", started, f"sync cycle failed: {exc}")
+        except Exception as exc:  # noqa: BLE001 - the daemon outlives one bad cycle; the trace is at debug level
+            log.debug("sync cycle failed", exc_info=True)
+            return self._finished("error", started, f"sync cycle failed: {type(exc).__name__}: {exc}")
+        m = self.metrics
+        m.inc("syncsvc_orders_posted_total", summary.counts["invoices"] + summary.counts["sales_receipts"])
+        m.inc("syncsvc_orders_updated_total", summary.counts["updated"])
+        m.inc("syncsvc_payments_posted_total", summary.counts["payments"])
+        m.inc("syncsvc_order_errors_total", summary.counts["errors"])
+        m.set("syncsvc_orders_held", held)
+        status = "stopped" if summary.stopped else "ok" if summary.ok else "failed"
+        if status in ("ok", "failed"):
+            # The cycle ran to the end: the daemon is healthy. Orders that failed on their own data are
+            # retried each cycle and counted in syncsvc_order_errors_total, not a reason to restart it.
+            failed = f"{len(summary.failed)} orders failed: see `syncsvc status`" if summary.failed else None
+            self.health.succeeded(status, failed)
+            m.set("syncsvc_last_success_timestamp_seconds", self.health.last_success_at)
+        return self._finished(status, started, f"cycle {summary.run_id} {status}: {summary.line()}", error=False)
+
+    def _finished(self, status: str, started: float, message: str, error: bool = True) -> str:
+        duration = time.monotonic() - started
+        self.metrics.inc("syncsvc_cycles_total", label=status)
+        self.metrics.set("syncsvc_cycle_duration_seconds", round(duration, 3))
+        self.metrics.inc("syncsvc_cycle_duration_seconds_sum", round(duration, 3))
+        if error:
+            self.health.failed(status, message)
+            log.error("%s", message)
+        else:
+            log.info("%s (%.1f s)", message, duration)
+        return status
+
+
+def held_orders(state) -> int:
+    with state.unit() as uow:
+        return sum(1 for issue in uow.open_issues() if issue.subject == "order" and issue.kind == "held")

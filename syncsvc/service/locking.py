@@ -1,0 +1,126 @@
+"""One daemon at a time per connection: a lease row in the state database.
+
+The `connection_locks` row names its holder and an expiry. Taking it is one
+atomic statement (an UPDATE that only matches an expired row or our own, else
+an INSERT that the primary key lets only one process win), so it works the
+same on SQLite and PostgreSQL. The holder renews it every third of the TTL; a
+killed daemon stops renewing and its lease lapses after at most one TTL.
+Times come from this machine's clock in UTC, so hosts sharing a PostgreSQL
+database need their clocks in sync to well within the TTL.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from syncsvc.store.lock_models import ConnectionLock
+
+log = logging.getLogger(__name__)
+LOCKS = ConnectionLock.__table__
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite drops the offset
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class LeaseInfo:
+    holder: str
+    acquired_at: datetime
+    expires_at: datetime
+
+
+class ConnectionLease:
+    def __init__(self, engine: Engine, connection: str, ttl_seconds: float, holder: str | None = None,
+                 clock: Callable[[], datetime] = _utcnow) -> None:
+        self.engine = engine
+        self.connection = connection
+        self.ttl = timedelta(seconds=ttl_seconds)
+        self.holder = holder or holder_name()
+        self._clock = clock
+
+    def try_acquire(self) -> bool:
+        """Take the lease if it is free, lapsed or already ours; False when another holder has it."""
+        now = self._clock()
+        values = {"holder": self.holder, "acquired_at": now, "expires_at": now + self.ttl}
+        with self.engine.begin() as conn:
+            taken = conn.execute(update(LOCKS).where(
+                LOCKS.c.connection == self.connection,
+                or_(LOCKS.c.expires_at < now, LOCKS.c.holder == self.holder),
+            ).values(**values)).rowcount
+        if taken:
+            return True
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(LOCKS).values(connection=self.connection, **values))
+        except IntegrityError:
+            return False  # someone else holds it (or took it a moment ago)
+        return True
+
+    def renew(self) -> bool:
+        """Push the expiry out; False when the lease is no longer ours."""
+        with self.engine.begin() as conn:
+            return bool(conn.execute(update(LOCKS).where(
+                LOCKS.c.connection == self.connection, LOCKS.c.holder == self.holder,
+            ).values(expires_at=self._clock() + self.ttl)).rowcount)
+
+    def release(self) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(LOCKS).where(LOCKS.c.connection == self.connection, LOCKS.c.holder == self.holder))
+
+    def current(self) -> LeaseInfo | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(LOCKS).where(LOCKS.c.connection == self.connection)).first()
+        if row is None:
+            return None
+        return LeaseInfo(row.holder, _aware(row.acquired_at), _aware(row.expires_at))
+
+
+class LeaseKeeper:
+    """Renews a held lease in a background thread; calls `on_lost` once if it is taken away."""
+
+    def __init__(self, lease: ConnectionLease, on_lost: Callable[[], None]) -> None:
+        self.lease = lease
+        self.on_lost = on_lost
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lease-keeper", daemon=True)
+
+    def start(self) -> "LeaseKeeper":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        interval = self.lease.ttl.total_seconds() / 3
+        while not self._stop.wait(interval):
+            try:
+                still_ours = self.lease.renew()
+            except SQLAlchemyError as exc:  # the database may come back before the lease lapses
+                log.warning("could not renew the lock on connection %s: %s", self.lease.connection,
+                            type(exc).__name__)
+                continue
+            if not still_ours:
+                self.on_lost()
+                return
