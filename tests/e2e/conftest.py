@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 import pytest
@@ -28,9 +27,8 @@ def qbo():
 
 @pytest.fixture
 def keap():
-    sandbox = InfusionsoftSandbox().start()
-    yield sandbox
-    threading.Thread(target=sandbox.stop, daemon=True).start()  # stop() waits out a 0.5 s poll
+    with InfusionsoftSandbox() as sandbox:
+        yield sandbox
 
 
 @dataclass

@@ -7,31 +7,15 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from syncsvc.sandbox.infusionsoft import InfusionsoftSandbox
-from syncsvc.sandbox.quickbooks import QuickBooksSandbox
 from syncsvc.sync.wiring import state_store
-from tests.e2e.conftest import World, make_world
+from tests.e2e.conftest import World, keap, make_world, qbo  # noqa: F401 (keap, qbo: shared fixtures)
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def qbo():
-    with QuickBooksSandbox() as sandbox:
-        yield sandbox
-
-
-@pytest.fixture
-def keap():
-    sandbox = InfusionsoftSandbox().start()
-    yield sandbox
-    threading.Thread(target=sandbox.stop, daemon=True).start()
 
 
 @pytest.fixture

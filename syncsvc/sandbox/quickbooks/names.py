@@ -64,6 +64,16 @@ def _unique(ctx: WriteContext, entity: str, field: str, name: str, current: dict
         raise duplicate_name(what)
 
 
+def _unique_name(ctx: WriteContext, entity: str, data: dict, max_length: int, current: dict | None, what: str) -> str:
+    """The required, length-checked Name of an Item, Account or PaymentMethod, unique among its kind."""
+    name = present(data, "Name")
+    if name is None:
+        raise required_missing("Name")
+    check_length("Name", name, max_length)
+    _unique(ctx, entity, "Name", name, current, what)
+    return name
+
+
 def build_customer(ctx: WriteContext, data: dict, current: dict | None, record_id: str) -> dict:
     for key, limit in NAME_LIMITS.items():
         check_length(key, present(data, key), limit)
@@ -98,12 +108,8 @@ def build_customer(ctx: WriteContext, data: dict, current: dict | None, record_i
 
 
 def build_item(ctx: WriteContext, data: dict, current: dict | None, record_id: str) -> dict:
-    name = present(data, "Name")
-    if name is None:
-        raise required_missing("Name")
-    check_length("Name", name, 100)
     check_length("Description", present(data, "Description"), 4000)
-    _unique(ctx, "Item", "Name", name, current, "product or service")
+    name = _unique_name(ctx, "Item", data, 100, current, "product or service")
     item_type = present(data, "Type") or "Service"
     if item_type not in ITEM_TYPES:
         raise invalid_enumeration(str(item_type))
@@ -140,11 +146,7 @@ def build_item(ctx: WriteContext, data: dict, current: dict | None, record_id: s
 
 
 def build_account(ctx: WriteContext, data: dict, current: dict | None, record_id: str) -> dict:
-    name = present(data, "Name")
-    if name is None:
-        raise required_missing("Name")
-    check_length("Name", name, 100)
-    _unique(ctx, "Account", "Name", name, current, "account")
+    name = _unique_name(ctx, "Account", data, 100, current, "account")
     account_type = present(data, "AccountType")
     if account_type is None:
         raise required_missing("AccountType")
@@ -162,11 +164,7 @@ def build_account(ctx: WriteContext, data: dict, current: dict | None, record_id
 
 
 def build_payment_method(ctx: WriteContext, data: dict, current: dict | None, record_id: str) -> dict:
-    name = present(data, "Name")
-    if name is None:
-        raise required_missing("Name")
-    check_length("Name", name, 31)
-    _unique(ctx, "PaymentMethod", "Name", name, current, "payment method")
+    name = _unique_name(ctx, "PaymentMethod", data, 31, current, "payment method")
     method_type = present(data, "Type") or "NON_CREDIT_CARD"
     if method_type not in PAYMENT_METHOD_TYPES:
         raise invalid_enumeration(str(method_type))
