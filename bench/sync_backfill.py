@@ -32,6 +32,8 @@ from urllib.parse import urlparse
 
 import httpx
 
+from syncsvc.config import SyncSettings
+
 BENCH_DIR = Path(__file__).resolve().parent
 PASSPHRASE = "bench-only-secret"
 # Production limits a real backfill waits on.
@@ -143,7 +145,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Backfill benchmark of the sync engine on both sandboxes.")
     parser.add_argument("--orders", type=int, default=10_000, help="orders in the generated account (default 10000)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--batch-size", type=int, default=200, help="[sync].batch_size (default 200)")
+    default_batch = SyncSettings().batch_size
+    parser.add_argument("--batch-size", type=int, default=default_batch,
+                        help=f"[sync].batch_size (default: the service's, {default_batch})")
     parser.add_argument("--database-url", help="state database (default: SQLite in a temporary directory)")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="also report the Python-heap peak (slows the sync down about 2x)")

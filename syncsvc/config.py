@@ -101,7 +101,7 @@ class SyncSettings:
     # QBO account payments and sales receipts are deposited to (by name).
     deposit_account: str = "Undeposited Funds"
     # Orders read from Infusionsoft and planned together (one bulk read per batch).
-    batch_size: int = 200
+    batch_size: int = 1000
 
 
 LOG_FORMATS = ("text", "json")

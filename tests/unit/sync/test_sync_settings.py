@@ -28,7 +28,7 @@ def test_payment_methods_table_overrides_and_extends_the_defaults():
 
 def test_defaults_and_wiring_keys():
     sync = settings_from_dict({}).sync
-    assert sync.deposit_account == "Undeposited Funds" and sync.batch_size == 200
+    assert sync.deposit_account == "Undeposited Funds" and sync.batch_size == 1000
     assert sync.engine.posting_mode == "invoice_and_payments"
 
 
