@@ -10,7 +10,7 @@ uses them. `TokenStore.refresh_under_lock` is that whole protocol.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Protocol
 
@@ -113,5 +113,4 @@ __all__ = [
     "ReconnectRequired",
     "token_set_from_response",
     "utcnow",
-    "replace",
 ]

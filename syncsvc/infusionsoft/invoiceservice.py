@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Mapping
 
-from syncsvc.infusionsoft.records import ItemType, Payment, money
+from syncsvc.infusionsoft.records import ItemType, Payment, money, text
 from syncsvc.infusionsoft.transport import XmlRpcTransport
 
 
@@ -28,12 +28,12 @@ class ChargeResult:
 
     @classmethod
     def from_struct(cls, struct: Mapping[str, Any]) -> "ChargeResult":
-        ref = _text(struct.get("RefNum"))
+        ref = text(struct.get("RefNum"))
         return cls(
             successful=_truthy(struct.get("Successful")),
-            code=_text(struct.get("Code")).upper(),
+            code=text(struct.get("Code")).upper(),
             ref_num=ref if ref and ref != "0" else None,
-            message=" ".join(_text(struct.get("Message")).split()),  # undo pretty-print line breaks
+            message=" ".join(text(struct.get("Message")).split()),  # undo pretty-print line breaks
         )
 
 
@@ -44,7 +44,7 @@ class CardValidation:
 
     @classmethod
     def from_struct(cls, struct: Mapping[str, Any]) -> "CardValidation":
-        return cls(valid=_truthy(struct.get("Valid")), message=" ".join(_text(struct.get("Message")).split()))
+        return cls(valid=_truthy(struct.get("Valid")), message=" ".join(text(struct.get("Message")).split()))
 
 
 @dataclass(frozen=True)
@@ -70,10 +70,6 @@ class NewCard:
             "ExpirationYear": self.expiration_year,
             "CVV2": self.cvv2,
         }
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
 
 
 def _truthy(value: Any) -> bool:
@@ -178,7 +174,7 @@ class InvoiceService:
 
     def get_all_payment_options(self) -> dict[str, str]:
         """The PayType strings configured in the app (name -> label)."""
-        return {str(k).strip(): _text(v) for k, v in (self._call("getAllPaymentOptions") or {}).items()}
+        return {str(k).strip(): text(v) for k, v in (self._call("getAllPaymentOptions") or {}).items()}
 
     def get_all_shipping_options(self) -> Any:
         """Documented as returning the shipping options; the seed sample shows a bare boolean."""
