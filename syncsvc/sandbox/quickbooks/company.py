@@ -30,6 +30,10 @@ SEED_PAYMENT_METHODS = [
 ]
 SEED_ITEMS = ["Services", "Hours"]
 
+# Fields looked up by value on every write (name uniqueness, DocNumber clashes, customer balances); indexed so
+# a company of 100,000 invoices answers them without scanning. Keys are casefolded: callers compare exactly.
+INDEXED_FIELDS = ("Name", "DisplayName", "DocNumber", "CustomerRef")
+
 
 class Company:
     """Everything one realm holds. Callers hold `lock` around any read-modify-write."""
@@ -43,8 +47,11 @@ class Company:
         self._next_id: dict[str, int] = defaultdict(lambda: 1)
         self._next_doc_number: dict[str, int] = defaultdict(lambda: 1001)
         self._next_line_id: dict[tuple[str, str], int] = defaultdict(lambda: 1)
-        # invoice id -> payment id -> amount that payment applies to it
+        # invoice id -> payment id -> amount that payment applies to it, and payment id -> those invoice ids
         self.applications: dict[str, dict[str, Decimal]] = defaultdict(dict)
+        self.applied_by: dict[str, set[str]] = defaultdict(set)
+        # (entity, field) -> casefolded value -> ids of the records holding it
+        self._index: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         # requestid -> (status, body bytes, content type) of the first answer
         self.replies: dict[str, tuple[int, bytes, str]] = {}
         self.created = now
@@ -68,7 +75,7 @@ class Company:
         while True:
             value = str(self._next_doc_number[entity])
             self._next_doc_number[entity] += 1
-            if not any(r.get("DocNumber") == value for r in self.records[entity].values()):
+            if not any(r.get("DocNumber") == value for r in self.having(entity, "DocNumber", value)):
                 return value
 
     # records --------------------------------------------------------------
@@ -77,11 +84,35 @@ class Company:
         return self.records[entity].get(str(record_id))
 
     def put(self, entity: str, record: dict) -> None:
+        previous = self.records[entity].get(record["Id"])
+        if previous is not None:
+            self._unindex(entity, previous)
         self.records[entity][record["Id"]] = record
+        for field in INDEXED_FIELDS:
+            key = _index_key(record, field)
+            if key is not None:
+                self._index[entity, field][key].add(record["Id"])
 
     def remove(self, entity: str, record_id: str) -> None:
-        self.records[entity].pop(record_id, None)
+        previous = self.records[entity].pop(record_id, None)
+        if previous is not None:
+            self._unindex(entity, previous)
         self.deleted[entity].add(record_id)
+
+    def having(self, entity: str, field: str, value) -> list[dict]:
+        """Records of `entity` whose `field` (a ref's value for refs) equals `value`, ignoring case."""
+        key = _index_key({field: value}, field)
+        ids = self._index[entity, field].get(key, ()) if key is not None else ()
+        return [self.records[entity][record_id] for record_id in sorted(ids, key=_id_key)]
+
+    def _unindex(self, entity: str, record: dict) -> None:
+        for field in INDEXED_FIELDS:
+            key = _index_key(record, field)
+            ids = self._index[entity, field].get(key) if key is not None else None
+            if ids is not None:
+                ids.discard(record["Id"])
+                if not ids:
+                    del self._index[entity, field][key]
 
     def all(self, entity: str) -> list[dict]:
         return sorted(self.records[entity].values(), key=_id_order)
@@ -103,11 +134,11 @@ class Company:
             self.put("PaymentMethod", {"Name": name, "Active": True, "Type": method_type, "domain": "QBO",
                                        "sparse": False, "Id": record_id, "SyncToken": "0", "MetaData": dict(meta)})
         for code, name, taxable in (("TAX", "TAX", True), ("NON", "NON", False)):
-            self.records["TaxCode"][code] = {
+            self.put("TaxCode", {
                 "Name": name, "Description": "TAX" if taxable else "Non-Taxable", "Active": True, "Hidden": False,
                 "Taxable": taxable, "TaxGroup": False, "domain": "QBO", "sparse": False, "Id": code,
                 "SyncToken": "0", "MetaData": dict(meta),
-            }
+            })
         services = self.find_by_name("Account", "Services")
         for name in SEED_ITEMS:
             record_id = self.new_id("Item")
@@ -137,13 +168,20 @@ class Company:
         }
 
     def find_by_name(self, entity: str, name: str, field: str = "Name") -> dict | None:
-        wanted = name.casefold()
-        for record in self.records[entity].values():
-            if str(record.get(field, "")).casefold() == wanted:
-                return record
-        return None
+        found = self.having(entity, field, name)
+        return found[0] if found else None
+
+
+def _index_key(record: dict, field: str) -> str | None:
+    value = record.get(field)
+    if isinstance(value, dict):
+        value = value.get("value")
+    return None if value is None else str(value).casefold()
+
+
+def _id_key(record_id: str):
+    return (0, int(record_id), "") if str(record_id).isdigit() else (1, 0, str(record_id))
 
 
 def _id_order(record: dict):
-    record_id = record.get("Id", "")
-    return (0, int(record_id), "") if str(record_id).isdigit() else (1, 0, str(record_id))
+    return _id_key(record.get("Id", ""))

@@ -102,14 +102,15 @@ def void_payment(ctx: WriteContext, record: dict) -> dict:
 def set_applications(company: Company, payment_id: str, applied: dict[str, Decimal], stamp: str) -> set[str]:
     """Record what a payment applies now; return the invoices whose balance changed."""
     touched = set()
-    for invoice_id, by_payment in company.applications.items():
-        if payment_id in by_payment and invoice_id not in applied:
-            del by_payment[payment_id]
-            touched.add(invoice_id)
+    for invoice_id in company.applied_by.pop(payment_id, set()) - set(applied):
+        del company.applications[invoice_id][payment_id]
+        touched.add(invoice_id)
     for invoice_id, value in applied.items():
         if company.applications[invoice_id].get(payment_id) != value:
             touched.add(invoice_id)
         company.applications[invoice_id][payment_id] = value
+    if applied:
+        company.applied_by[payment_id] = set(applied)
     for invoice_id in touched:
         refresh_invoice(company, invoice_id, stamp)
     return touched
@@ -135,11 +136,9 @@ def refresh_customer(company: Company, customer_id: str | None) -> None:
     if customer is None:
         return
     owed = Decimal(0)
-    for invoice in company.records["Invoice"].values():
-        if invoice.get("CustomerRef", {}).get("value") == customer_id:
-            owed += invoice["Balance"]
-    for payment in company.records["Payment"].values():
-        if payment.get("CustomerRef", {}).get("value") == customer_id:
-            owed -= payment["UnappliedAmt"]
+    for invoice in company.having("Invoice", "CustomerRef", customer_id):
+        owed += invoice["Balance"]
+    for payment in company.having("Payment", "CustomerRef", customer_id):
+        owed -= payment["UnappliedAmt"]
     customer["Balance"] = money(owed)
     customer["BalanceWithJobs"] = money(owed)

@@ -283,15 +283,25 @@ _COMPARE = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, 
             ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b}
 
 
-def _matches(record: dict, condition: Condition) -> bool:
-    stored = _lookup(record, condition.path)
-    if stored is None:
-        return False
-    if condition.op == "like":
-        return _like(stored, str(condition.values[0]))
-    if condition.op == "in":
-        return any(_COMPARE["="](*_coerce(condition.path, stored, v)) for v in condition.values)
-    return _COMPARE[condition.op](*_coerce(condition.path, stored, condition.values[0]))
+def _matcher(condition: Condition):
+    """A predicate on records for `condition`. IN coerces its literals once per stored type, into a set,
+    so a 1,000-value IN over 100,000 records costs one lookup per record, not a thousand comparisons."""
+    in_sets: dict[type, set] = {}
+
+    def matches(record: dict) -> bool:
+        stored = _lookup(record, condition.path)
+        if stored is None:
+            return False
+        if condition.op == "like":
+            return _like(stored, str(condition.values[0]))
+        if condition.op == "in":
+            key = _coerce(condition.path, stored, condition.values[0])[0]
+            wanted = in_sets.get(type(key))
+            if wanted is None:
+                wanted = in_sets[type(key)] = {_coerce(condition.path, stored, v)[1] for v in condition.values}
+            return key in wanted
+        return _COMPARE[condition.op](*_coerce(condition.path, stored, condition.values[0]))
+    return matches
 
 
 def _sort_key(path: str):
@@ -322,7 +332,8 @@ def validate(query: Query, entities: set[str]) -> None:
 
 def run(query: Query, records: list[dict]) -> dict:
     """The QueryResponse object for `query` over `records` (already in Id order)."""
-    selected = [r for r in records if all(_matches(r, c) for c in query.conditions)]
+    matchers = [_matcher(c) for c in query.conditions]
+    selected = [r for r in records if all(match(r) for match in matchers)]
     if query.count:
         return {"totalCount": len(selected)}
     for path, descending in reversed(query.order):

@@ -123,7 +123,7 @@ def _doc_number(ctx: WriteContext, entity: str, data: dict, current: dict | None
     check_length("DocNumber", doc_number, DOC_NUMBER_MAX)
     if "allowduplicatedocnum" not in ctx.include:
         for other_entity in SALES_FORMS:
-            for other in ctx.company.records[other_entity].values():
+            for other in ctx.company.having(other_entity, "DocNumber", doc_number):
                 if other.get("DocNumber") == doc_number and (current is None or other is not current):
                     raise duplicate_doc_number(doc_number, other_entity, other["Id"])
     return doc_number
