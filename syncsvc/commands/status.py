@@ -18,6 +18,7 @@ def collect(state, runs: int = 5) -> dict:
     with state.unit() as uow:
         watermarks = {name: uow.watermark(name) for name in WATERMARKS}
         issues = uow.open_issues()
+    queued = state.queued_resyncs()
     return {
         "connection": state.connection,
         "watermarks": watermarks,
@@ -25,6 +26,9 @@ def collect(state, runs: int = 5) -> dict:
             {"id": r.id, "status": r.status, "started_at": r.started_at, "finished_at": r.finished_at,
              "counts": r.counts or {}, "message": r.message}
             for r in state.last_runs(runs)
+        ],
+        "queued_resyncs": [
+            {"order_id": q.order_id, "requested_at": q.requested_at, "requested_by": q.requested_by} for q in queued
         ],
         "open_issues": [
             {"subject": i.subject, "id": i.subject_id, "kind": i.kind, "reason": i.reason, "attempts": i.attempts,
@@ -61,6 +65,11 @@ def render(report: dict) -> str:
     for r in report["runs"]:
         counts = ", ".join(f"{k} {v}" for k, v in r["counts"].items() if v)
         lines.append(f"  #{r['id']} {r['started_at']:%Y-%m-%d %H:%M:%S} {r['status']}: {counts or 'nothing to do'}")
+    queued = report["queued_resyncs"]
+    if queued:
+        lines.append(f"Queued for the daemon to re-sync: {len(queued)}")
+        for q in queued:
+            lines.append(f"  order {q['order_id']} (asked {q['requested_at']:%Y-%m-%d %H:%M:%S} by {q['requested_by']})")
     issues = report["open_issues"]
     lines.append(f"Open issues: {len(issues)}")
     for i in issues:

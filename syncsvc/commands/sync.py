@@ -32,23 +32,28 @@ def order_ids(text: str) -> list[int]:
 
 def run(args) -> int:
     from syncsvc.config import load_settings
-    from syncsvc.service.progress import progress_for
-    from syncsvc.sync.cycle import run_cycle
-    from syncsvc.sync.orders import sync_orders
-    from syncsvc.sync.wiring import open_parts
+    from syncsvc.service.locking import ConnectionLease, LockHeld, exclusive, holder_name
+    from syncsvc.store.db import upgrade
+    from syncsvc.sync.wiring import state_store
 
     settings = load_settings(args.config)
-    # With --json, stdout carries only the JSON, so progress goes to stderr.
-    progress = progress_for(sys.stderr if args.json else sys.stdout)
-    with open_parts(settings) as parts:
+    upgrade(settings.state.database_url)
+    state = state_store(settings)
+    lease = ConnectionLease(state.engine, settings.connection.name, settings.service.lock_ttl_seconds)
+    try:
+        refused = ("queued the orders for it instead" if args.orders else
+                   "not running a second sync beside it (it syncs every "
+                   f"{settings.service.interval_seconds:g} s; `syncsvc sync --orders` queues a re-sync for it)")
         try:
-            if args.orders:
-                summary = sync_orders(parts.source, parts.qb, parts.state, settings.sync, args.orders,
-                                      progress=progress.update)
-            else:
-                summary = run_cycle(parts.source, parts.qb, parts.state, settings.sync, progress=progress.update)
-        finally:
-            progress.close()
+            with exclusive(lease, refused) as lease_lost:
+                summary = _sync(args, settings, should_stop=lease_lost.is_set)
+        except LockHeld as held:
+            if not args.orders:
+                raise
+            state.queue_resync(args.orders, requested_by=holder_name())
+            return _report_queued(args, held, settings)
+    finally:
+        state.engine.dispose()
     if args.json:
         print(json.dumps(summary.as_dict(), indent=2, sort_keys=True, default=str))
     else:
@@ -56,3 +61,36 @@ def run(args) -> int:
         for order_id, reason in sorted(summary.failed.items()):
             print(f"  order {order_id} failed: {reason}")
     return 0 if summary.ok else 1
+
+
+def _sync(args, settings, should_stop):
+    """One cycle, or the named orders, while this process holds the connection."""
+    from syncsvc.service.progress import progress_for
+    from syncsvc.sync.cycle import run_cycle
+    from syncsvc.sync.orders import sync_orders
+    from syncsvc.sync.wiring import open_parts
+
+    # With --json, stdout carries only the JSON, so progress goes to stderr.
+    progress = progress_for(sys.stderr if args.json else sys.stdout)
+    with open_parts(settings, upgrade_schema=False) as parts:
+        try:
+            if args.orders:
+                return sync_orders(parts.source, parts.qb, parts.state, settings.sync, args.orders,
+                                   progress=progress.update)
+            return run_cycle(parts.source, parts.qb, parts.state, settings.sync, progress=progress.update,
+                             should_stop=should_stop)
+        finally:
+            progress.close()
+
+
+def _report_queued(args, held, settings) -> int:
+    """A daemon holds the connection: the orders wait in the state database for its next cycle."""
+    orders = ",".join(str(order_id) for order_id in sorted(set(args.orders)))
+    holder = held.holder.holder if held.holder else "another process"
+    if args.json:
+        print(json.dumps({"queued": sorted(set(args.orders)), "daemon": holder}, indent=2))
+    else:
+        print(f"orders {orders} queued: the daemon {holder} holds connection {settings.connection.name} and "
+              f"re-syncs them as soon as its current cycle, if any, ends (it looks every few seconds); "
+              f"`syncsvc status` lists them until then")
+    return 0

@@ -24,13 +24,14 @@ from datetime import datetime, timezone
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
 
 from syncsvc import apievents
 from syncsvc.config import Settings
 from syncsvc.errors import SyncsvcError
 from syncsvc.infusionsoft.errors import InfusionsoftAuthError
 from syncsvc.service.health import Health, HealthServer
-from syncsvc.service.locking import ConnectionLease, LeaseKeeper
+from syncsvc.service.locking import ConnectionLease, LeaseKeeper, LockHeld
 from syncsvc.service.metrics import Metrics
 from syncsvc.service.schema_guard import ensure_schema
 from syncsvc.tokens import ReconnectRequired
@@ -39,10 +40,7 @@ log = logging.getLogger(__name__)
 
 PAUSING_ERRORS = (ReconnectRequired, InfusionsoftAuthError)  # a person must act; retrying each order cannot help
 JOB_ID = "sync-cycle"
-
-
-class LockHeld(SyncsvcError):
-    """Another daemon holds this connection's lease (and we were told not to wait)."""
+QUEUE_POLL_SECONDS = 5.0  # how often the daemon looks for orders queued by `syncsvc sync --orders`
 
 
 class Daemon:
@@ -56,6 +54,8 @@ class Daemon:
         self.lease_lost = False
         self._overrun = threading.Event()
         self._state = None
+        self._queue_seen: set = set()
+        self._queue_checked_at = 0.0
 
     # -- the process --------------------------------------------------------------------------
 
@@ -114,11 +114,10 @@ class Daemon:
                 log.info("holding the lock on connection %s as %s", lease.connection, lease.holder)
                 return True
             holder = lease.current()
-            who = f"{holder.holder} (lease until {holder.expires_at:%H:%M:%S} UTC)" if holder else "another process"
             if not self.wait_for_lock:
-                raise LockHeld(f"connection {lease.connection} is being synced by {who}; not starting a second "
-                               f"daemon on it")
+                raise LockHeld(lease.connection, holder, "not starting a second daemon on it")
             if not told:
+                who = holder.describe() if holder else "another process"
                 log.warning("connection %s is being synced by %s; waiting for it to stop", lease.connection, who)
                 told = True
             self.stop_event.wait(poll)
@@ -138,11 +137,28 @@ class Daemon:
         )
         scheduler.start()
         log.info("syncing connection %s every %g s", self.settings.connection.name, self.service.interval_seconds)
+        self._queued_resyncs_are_new()  # the first cycle, starting now, serves what is queued already
         try:
             while not self.stop_event.wait(0.5):
-                pass
+                if self._queued_resyncs_are_new():
+                    log.info("orders were queued for re-sync; starting a cycle now")
+                    scheduler.modify_job(JOB_ID, next_run_time=datetime.now(timezone.utc))
         finally:
             scheduler.shutdown(wait=True)  # the running cycle sees the stop event between orders
+
+    def _queued_resyncs_are_new(self) -> bool:
+        """True when `syncsvc sync --orders` queued something since we last looked (polled every few seconds).
+        A cycle already running when the job is moved up is followed by one more, as for an overrun."""
+        if time.monotonic() - self._queue_checked_at < QUEUE_POLL_SECONDS:
+            return False
+        self._queue_checked_at = time.monotonic()
+        try:
+            queued = {(q.order_id, q.requested_at) for q in self._state.queued_resyncs()}
+        except SQLAlchemyError:
+            return False  # the next cycle reports the database trouble
+        fresh = bool(queued - self._queue_seen)
+        self._queue_seen = queued
+        return fresh
 
     def _on_scheduler_event(self, event) -> None:
         if event.code == EVENT_JOB_MAX_INSTANCES:
@@ -170,11 +186,18 @@ class Daemon:
     def run_one_cycle(self) -> str:
         """One cycle with everything opened afresh (tokens, clients); returns its outcome."""
         from syncsvc.sync.cycle import run_cycle
+        from syncsvc.sync.orders import serve_queued_resyncs
         from syncsvc.sync.wiring import open_parts
 
         started = time.monotonic()
         try:
             with open_parts(self.settings, upgrade_schema=False) as parts:
+                resync = serve_queued_resyncs(parts.source, parts.qb, parts.state, self.settings.sync)
+                if resync is not None:
+                    self._count(resync)
+                    log.info("queued re-sync %s: %s", resync.run_id, resync.line())
+                    for order_id, reason in sorted(resync.failed.items()):
+                        log.warning("queued re-sync: order %s failed: %s", order_id, reason)
                 summary = run_cycle(parts.source, parts.qb, parts.state, self.settings.sync,
                                     should_stop=self.stop_event.is_set)
                 held = held_orders(parts.state)
@@ -186,10 +209,7 @@ class Daemon:
             log.debug("sync cycle failed", exc_info=True)
             return self._finished("error", started, f"sync cycle failed: {type(exc).__name__}: {exc}")
         m = self.metrics
-        m.inc("syncsvc_orders_posted_total", summary.counts["invoices"] + summary.counts["sales_receipts"])
-        m.inc("syncsvc_orders_updated_total", summary.counts["updated"])
-        m.inc("syncsvc_payments_posted_total", summary.counts["payments"])
-        m.inc("syncsvc_order_errors_total", summary.counts["errors"])
+        self._count(summary)
         m.set("syncsvc_orders_held", held)
         status = "stopped" if summary.stopped else "ok" if summary.ok else "failed"
         if status in ("ok", "failed"):
@@ -199,6 +219,13 @@ class Daemon:
             self.health.succeeded(status, failed)
             m.set("syncsvc_last_success_timestamp_seconds", self.health.last_success_at)
         return self._finished(status, started, f"cycle {summary.run_id} {status}: {summary.line()}", error=False)
+
+    def _count(self, summary) -> None:
+        m = self.metrics
+        m.inc("syncsvc_orders_posted_total", summary.counts["invoices"] + summary.counts["sales_receipts"])
+        m.inc("syncsvc_orders_updated_total", summary.counts["updated"])
+        m.inc("syncsvc_payments_posted_total", summary.counts["payments"])
+        m.inc("syncsvc_order_errors_total", summary.counts["errors"])
 
     def _finished(self, status: str, started: float, message: str, error: bool = True) -> str:
         duration = time.monotonic() - started

@@ -16,14 +16,17 @@ import os
 import secrets
 import socket
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Callable, Iterator
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from syncsvc.errors import SyncsvcError
+from syncsvc.store.db import stored_utc
 from syncsvc.store.lock_models import ConnectionLock
 
 log = logging.getLogger(__name__)
@@ -32,10 +35,6 @@ LOCKS = ConnectionLock.__table__
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite drops the offset
 
 
 def holder_name() -> str:
@@ -47,6 +46,19 @@ class LeaseInfo:
     holder: str
     acquired_at: datetime
     expires_at: datetime
+
+    def describe(self) -> str:
+        return f"{self.holder} (lease until {self.expires_at:%H:%M:%S} UTC)"
+
+
+class LockHeld(SyncsvcError):
+    """Another process holds this connection's lease."""
+
+    def __init__(self, connection: str, holder: LeaseInfo | None, doing: str) -> None:
+        who = holder.describe() if holder else "another process"
+        super().__init__(f"connection {connection} is being synced by {who}; {doing}")
+        self.connection = connection
+        self.holder = holder
 
 
 class ConnectionLease:
@@ -92,7 +104,7 @@ class ConnectionLease:
             row = conn.execute(select(LOCKS).where(LOCKS.c.connection == self.connection)).first()
         if row is None:
             return None
-        return LeaseInfo(row.holder, _aware(row.acquired_at), _aware(row.expires_at))
+        return LeaseInfo(row.holder, stored_utc(row.acquired_at), stored_utc(row.expires_at))
 
 
 class LeaseKeeper:
@@ -124,3 +136,18 @@ class LeaseKeeper:
             if not still_ours:
                 self.on_lost()
                 return
+
+
+@contextmanager
+def exclusive(lease: ConnectionLease, doing: str) -> Iterator[threading.Event]:
+    """Hold `lease` for the block (renewed meanwhile) or raise LockHeld at once, `doing` saying what was
+    refused. Yields an event that is set if the lease is taken away, for the block to stop on."""
+    if not lease.try_acquire():
+        raise LockHeld(lease.connection, lease.current(), doing)
+    lost = threading.Event()
+    keeper = LeaseKeeper(lease, lost.set).start()
+    try:
+        yield lost
+    finally:
+        keeper.stop()
+        lease.release()

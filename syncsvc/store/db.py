@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -56,3 +57,9 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(database_url), revision)
+
+
+def stored_utc(moment: datetime) -> datetime:
+    """A timestamp read back from a DateTime(timezone=True) column, always aware: SQLite drops the offset
+    of the UTC times we write, PostgreSQL keeps it."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

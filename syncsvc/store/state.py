@@ -13,9 +13,13 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+
+from syncsvc.store.db import stored_utc
+from syncsvc.store.queue_models import ResyncRequest
 
 from syncsvc.store.sync_models import (
     CustomerLink,
@@ -30,6 +34,13 @@ from syncsvc.store.sync_models import (
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class QueuedResync:
+    order_id: int
+    requested_at: datetime
+    requested_by: str
 
 
 @dataclass(frozen=True)
@@ -186,3 +197,35 @@ class StateStore:
         with self._sessions() as session:
             return list(session.scalars(
                 select(SyncRun).where(SyncRun.connection == self.connection).order_by(SyncRun.id.desc()).limit(limit)))
+
+    # -- re-sync requests left for the daemon ---------------------------------------------
+
+    def queue_resync(self, order_ids, requested_by: str) -> None:
+        """Ask the daemon to re-sync these orders at its next cycle (asking again refreshes the request)."""
+        for attempt in (1, 2):
+            try:
+                with self._sessions.begin() as session:
+                    for order_id in sorted(set(order_ids)):
+                        row = session.get(ResyncRequest, (self.connection, order_id))
+                        if row is None:
+                            row = ResyncRequest(connection=self.connection, order_id=order_id)
+                            session.add(row)
+                        row.requested_at, row.requested_by = _now(), requested_by
+                return
+            except IntegrityError:  # another process queued one of them a moment ago: update it instead
+                if attempt == 2:
+                    raise
+
+    def queued_resyncs(self) -> list[QueuedResync]:
+        with self._sessions() as session:
+            rows = session.scalars(select(ResyncRequest).where(ResyncRequest.connection == self.connection)
+                                   .order_by(ResyncRequest.order_id))
+            return [QueuedResync(r.order_id, stored_utc(r.requested_at), r.requested_by) for r in rows]
+
+    def clear_resyncs(self, done: list[QueuedResync]) -> None:
+        """Drop the requests a re-sync has served; one asked again since it started stays queued."""
+        with self._sessions.begin() as session:
+            for request in done:
+                session.execute(delete(ResyncRequest).where(
+                    ResyncRequest.connection == self.connection, ResyncRequest.order_id == request.order_id,
+                    ResyncRequest.requested_at <= request.requested_at))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import threading
-from datetime import datetime, timezone
 from typing import Callable
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -23,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from syncsvc.config import ENV
 from syncsvc.errors import ConfigError
-from syncsvc.store.db import make_engine
+from syncsvc.store.db import make_engine, stored_utc
 from syncsvc.store.token_models import OAuthToken
 from syncsvc.tokens import ReconnectRequired, TokenSet, utcnow
 
@@ -195,11 +194,7 @@ class SqlTokenStore:
         return TokenSet(
             access_token=self._cipher.decrypt(row.access_token_encrypted),
             refresh_token=self._cipher.decrypt(row.refresh_token_encrypted),
-            access_expires_at=_aware(row.access_expires_at),
-            refresh_expires_at=_aware(row.refresh_expires_at) if row.refresh_expires_at else None,
+            access_expires_at=stored_utc(row.access_expires_at),
+            refresh_expires_at=stored_utc(row.refresh_expires_at) if row.refresh_expires_at else None,
         )
 
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes even for timezone=True columns; they were stored as UTC.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

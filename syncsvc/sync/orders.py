@@ -26,3 +26,15 @@ def sync_orders(source: OrderSource, qb, state: StateStore, settings: SyncSettin
 
     run_record(state, summary, run)
     return summary
+
+
+def serve_queued_resyncs(source: OrderSource, qb, state: StateStore,
+                         settings: SyncSettings) -> SyncSummary | None:
+    """Re-sync the orders `syncsvc sync --orders` queued while a daemon held the connection; None when none
+    are queued. The requests are dropped once served (failed orders stay open issues, retried each cycle)."""
+    queued = state.queued_resyncs()
+    if not queued:
+        return None
+    summary = sync_orders(source, qb, state, settings, [request.order_id for request in queued])
+    state.clear_resyncs(queued)
+    return summary

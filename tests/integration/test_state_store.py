@@ -77,3 +77,17 @@ def test_runs_are_recorded_with_counts(engine):
     state.finish_run(run_id, "ok", {"invoices": 3, "payments": 2})
     [run] = state.last_runs()
     assert run.status == "ok" and run.counts == {"invoices": 3, "payments": 2} and run.finished_at is not None
+
+
+def test_queued_resyncs_are_per_connection_and_a_request_repeated_during_a_resync_stays(engine):
+    shop, other = StateStore(engine, "shop"), StateStore(engine, "other")
+    shop.queue_resync([1002, 1001, 1002], requested_by="host:1")
+    other.queue_resync([1001], requested_by="host:2")
+    taken = shop.queued_resyncs()
+    assert [(q.order_id, q.requested_by) for q in taken] == [(1001, "host:1"), (1002, "host:1")]
+    assert all(q.requested_at.tzinfo is not None for q in taken)
+
+    shop.queue_resync([1002], requested_by="host:3")  # asked again while the re-sync of `taken` runs
+    shop.clear_resyncs(taken)
+    assert [(q.order_id, q.requested_by) for q in shop.queued_resyncs()] == [(1002, "host:3")]
+    assert [q.order_id for q in other.queued_resyncs()] == [1001]

@@ -37,7 +37,8 @@ def _toml_value(value) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def write_config(world: World, path: Path, *, infusionsoft: dict | None = None, **service) -> str:
+def write_config(world: World, path: Path, *, infusionsoft: dict | None = None, sync: dict | None = None,
+                 **service) -> str:
     sections = {
         "infusionsoft": {"base_url": world.keap.xmlrpc_url, "timeout_seconds": 5.0,
                          "requests_per_second": 10000, "requests_per_minute": 1000000, **(infusionsoft or {})},
@@ -46,6 +47,7 @@ def write_config(world: World, path: Path, *, infusionsoft: dict | None = None, 
                        "backoff_base_seconds": 0.01, "backoff_max_seconds": 0.2},
         "state": {"database_url": world.database_url},
         "service": {"interval_seconds": 1.0, "lock_ttl_seconds": 3.0, **service},
+        "sync": dict(sync or {}),
     }
     path.write_text("".join(
         f"[{name}]\n" + "".join(f"{key} = {_toml_value(value)}\n" for key, value in values.items())

@@ -18,7 +18,7 @@ from syncsvc.store.tokens import SqlTokenStore, TokenCipher
 from tests.e2e.conftest import PASSPHRASE
 from tests.e2e.shop import Shop
 
-from .conftest import free_port, wait_until, write_config
+from .conftest import free_port, runs, wait_until, write_config
 
 
 def _settings(world, **service):
@@ -119,3 +119,25 @@ def test_run_refuses_a_database_upgraded_by_newer_code(world, tmp_path, capsys):
     with engine.connect() as conn:  # left alone
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0099"
     engine.dispose()
+
+
+def test_a_cycle_that_overruns_its_interval_is_followed_by_exactly_one_more_never_a_parallel_one(world, caplog):
+    _paid_orders(world, 4)
+    world.qbo.configure(world.realm, latency=0.25)  # each cycle now takes several seconds; the interval is 1 s
+    caplog.set_level(logging.INFO)
+    daemon = Daemon(_settings(world, interval_seconds=1.0))
+    thread = threading.Thread(target=daemon.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: len([r for r in runs(world) if r.finished_at]) >= 2, 60, "two finished cycles")
+    finally:
+        daemon.stop()
+        thread.join(30)
+    assert not thread.is_alive()
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("still running at its next start time" in m for m in messages)
+    assert any("running the cycle that came due during the last one" in m for m in messages)
+    finished = [r for r in runs(world) if r.finished_at]
+    for earlier, later in zip(finished, finished[1:]):
+        assert later.started_at >= earlier.finished_at  # one at a time
+    assert len(world.entities("Invoice")) == 4 and len(world.entities("Payment")) == 4
