@@ -146,7 +146,8 @@ class Demo:
         from syncsvc.sandbox.infusionsoft.generator import generate_account
 
         self.qbo.configure(self.realm, requests_per_minute=DEMO_QBO_REQUESTS_PER_MINUTE)
-        generated = generate_account(self.keap.store, orders=orders, seed=seed)
+        # A tidy shop's share of lines without SKU or product; "stress" would put ~40% on the unknown item.
+        generated = generate_account(self.keap.store, orders=orders, seed=seed, mix="typical")
         generated_orders = len(self.keap.store.rows("Invoice"))  # with recurring billings, without deletions
         cases = self._hand_made_cases()
         return generated, generated_orders, cases

@@ -5,6 +5,10 @@ from __future__ import annotations
 import signal
 import threading
 
+# The generator's mixes (syncsvc.sandbox.infusionsoft.generator.MIXES), named here so that
+# building the CLI parser does not import the sandbox.
+MIX_CHOICES = ("typical", "stress")
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -17,6 +21,11 @@ def register(subparsers) -> None:
     parser.add_argument("--quickbooks-port", type=int, default=0, help="port for the QuickBooks sandbox (default: a free one)")
     parser.add_argument("--orders", type=int, default=0, help="seed the Infusionsoft account with this many generated orders")
     parser.add_argument("--seed", type=int, default=0, help="random seed for the generated account")
+    parser.add_argument(
+        "--mix", choices=MIX_CHOICES, default="typical",
+        help="how messy the generated account is: typical (about 7%% of sales lines without SKU or product, "
+        "so on the unknown item) or stress (about 40%%, as the tests and benchmark use); default typical",
+    )
     parser.add_argument(
         "--real-quotas", action="store_true", help="enforce Keap's service-key quotas (10/s, 240/min) instead of none"
     )
@@ -56,7 +65,7 @@ def run(args) -> int:
     if args.orders:
         from syncsvc.sandbox.infusionsoft.generator import generate_account
 
-        generate_account(infusionsoft.store, orders=args.orders, seed=args.seed)
+        generate_account(infusionsoft.store, orders=args.orders, seed=args.seed, mix=args.mix)
     tokens = quickbooks.issue_tokens(realm_id)
     # These are the sandboxes' own throwaway credentials, printed so a person can copy them.
     print("Sandboxes are running. Put these lines in your config file:\n")

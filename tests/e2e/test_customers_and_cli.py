@@ -60,7 +60,8 @@ def test_contacts_match_by_email_name_and_company_city(world):
         assert world.invoice(str(order_id))["CustomerRef"]["value"] == qbo_id
 
 
-def test_an_ambiguous_contact_is_held_until_linked_from_the_command_line(world, tmp_path, capsys):
+def test_an_ambiguous_contact_is_held_until_linked_from_the_command_line(any_db_world, tmp_path, capsys):
+    world = any_db_world
     qb = open_company(world.settings()).client()
     _qbo_customer(qb, "John Smith (east)", "John", "Smith")
     west = _qbo_customer(qb, "John Smith (west)", "John", "Smith")

@@ -1,12 +1,23 @@
 """Realistic sandbox accounts, generated deterministically from a seed.
 
-`generate_account(store, orders=N, seed=0)` replays ~60 days of history ending at
-the store's now: every order item type 0-14 (shipping, tax, negative special
-lines), products without SKU and items without product, approved card payments
-with merchant RefNums, manual payments stamped at midnight, declined charges
-(invoice, no payment), partial and 25 + 75 split payments, payment plans,
-refunds, subscriptions, and orders deleted right after entry (so order ids and
-invoice ids drift apart). Names include quotes, accents and duplicates.
+`generate_account(store, orders=N, seed=0, mix="stress")` replays ~60 days of
+history ending at the store's now: every order item type 0-14 (shipping, tax,
+negative special lines), products without SKU and items without product,
+approved card payments with merchant RefNums, manual payments stamped at
+midnight, declined charges (invoice, no payment), partial and 25 + 75 split
+payments, payment plans, refunds, subscriptions, and orders deleted right after
+entry (so order ids and invoice ids drift apart). Names include quotes, accents
+and duplicates.
+
+`mix` sets how often the data-entry quirks that land a line on QuickBooks'
+"unknown do not delete" item occur; every other quirk is the same in both:
+
+- "stress" (the default, what the tests and the benchmark use): one product in
+  4 has no SKU and one product line in 5 has no product (free text, 1 in 10 of
+  those with no name either), so about 40% of sales lines have no SKU to match.
+- "typical" (`syncsvc demo`'s, and `syncsvc sandbox`'s default): what a small
+  shop looks like, one product in 20 without SKU and 2 lines in 100 without
+  product, so about 7% of sales lines.
 
 Everything goes through `billing`, the code the InvoiceService methods use, so
 totals and LastUpdated are what the API would show. Events run in time order
@@ -55,6 +66,32 @@ _PRODUCTS = (
     ("Battery Charger", "64.50"), ("LED Headlights", "79.00"), ("Roof Rack", "129.00"), ("Gift Card", "25.00"),
     ("Gear Club Membership", "9.99"),
 )
+
+
+@dataclass(frozen=True)
+class Mix:
+    """How often the generator makes the data-entry quirks that leave a line without an item to match."""
+
+    no_sku_every: int  # one product in this many has no SKU: the 4th (Oil Filter), then every no_sku_every-th
+    line_without_product: float  # share of product lines with no product (free text, or no name at all)
+    blank_name: float  # share of those product-less lines that have no name either
+
+
+MIXES = {
+    "stress": Mix(no_sku_every=4, line_without_product=0.2, blank_name=0.1),
+    "typical": Mix(no_sku_every=20, line_without_product=0.02, blank_name=0.1),
+}
+
+
+def mix_named(name: str) -> Mix:
+    """The quirk mix called `name`; a ValueError naming the allowed ones otherwise."""
+    try:
+        return MIXES[name]
+    except (KeyError, TypeError):
+        allowed = ", ".join(repr(n) for n in MIXES)
+        raise ValueError(f"unknown account mix {name!r}; choose one of {allowed}") from None
+
+
 _FREE_TEXT_ITEMS = ("Custom fabrication", "Rush handling", "Misc. parts", "Labor (1 hr)", "Consultation")
 _TAX_RATE = Decimal("0.0625")
 
@@ -80,8 +117,9 @@ class AccountSummary:
 
 
 class _Generator:
-    def __init__(self, store: AccountStore, seed: int, days: int) -> None:
+    def __init__(self, store: AccountStore, seed: int, days: int, mix: Mix = MIXES["stress"]) -> None:
         self.store = store
+        self.mix = mix
         self.rng = Random(seed)
         self.now = store.now()
         self.start = self.now - timedelta(days=days)
@@ -128,7 +166,7 @@ class _Generator:
     def make_products(self) -> list[int]:
         ids = []
         for n, (name, price) in enumerate(_PRODUCTS):
-            sku = "" if n % 4 == 3 else f"SKU-{n + 100}"
+            sku = "" if n % self.mix.no_sku_every == 3 else f"SKU-{n + 100}"
             ids.append(self.store.add_product(
                 ProductName=name, Sku=sku, ProductPrice=price, Taxable=int(n % 3 != 2), ShortDescription=name,
             ))
@@ -180,7 +218,8 @@ class _Generator:
     def _product_line(self, invoice_id, item_type, subtotal, taxable):
         rng, store = self.rng, self.store
         qty = rng.choice((1, 1, 1, 2, 3))
-        if rng.random() < 0.8:
+        # `1 - share`, not `>= share`: the same draws give "stress" accounts what they always were.
+        if rng.random() < 1 - self.mix.line_without_product:
             product_id = rng.choice(self.products)
             product = store.get("Product", product_id)
             price, name = product["ProductPrice"], product["ProductName"]
@@ -189,7 +228,7 @@ class _Generator:
         else:
             product_id = 0
             price = Decimal(rng.randint(500, 15000)) / 100
-            name = "" if rng.random() < 0.1 else rng.choice(_FREE_TEXT_ITEMS)
+            name = "" if rng.random() < self.mix.blank_name else rng.choice(_FREE_TEXT_ITEMS)
         billing.add_item(store, invoice_id, product_id, item_type, price, qty, name, "")
         self.summary.item_types.add(item_type)
         return subtotal + price * qty, taxable
@@ -295,9 +334,13 @@ class _Generator:
 
 def generate_account(
     store: AccountStore, orders: int = 100, seed: int = 0, days: int = 60, contacts: int | None = None,
+    mix: str = "stress",
 ) -> AccountSummary:
-    """Add `orders` orders (with contacts, products and cards) spread over the last `days` days."""
-    gen = _Generator(store, seed, days)
+    """Add `orders` orders (with contacts, products and cards) spread over the last `days` days.
+
+    `mix` is "stress" (many lines without SKU or product) or "typical" (few); see the module docstring.
+    """
+    gen = _Generator(store, seed, days, mix_named(mix))
     store.reseed(seed)
     rng = gen.rng
     # Millions of new dicts make the cyclic GC rescan the heap over and over (quadratic);

@@ -6,19 +6,24 @@ from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
+
+from syncsvc.commands.sandbox import MIX_CHOICES
 from syncsvc.sandbox.infusionsoft.fixtures import EXAMPLE_FIXTURE
-from syncsvc.sandbox.infusionsoft.generator import generate_account
+from syncsvc.sandbox.infusionsoft.generator import MIXES, generate_account
 from syncsvc.sandbox.infusionsoft.schema import TABLES
 from syncsvc.sandbox.infusionsoft.store import AccountStore
 
 from .conftest import FIXED_NOW, Clock
 
 KEY = "placeholder"
+# ItemTypes that become sales lines on a product's item (the others go to shipping, tax, finance, discount).
+SALES_ITEM_TYPES = {0, 3, 4, 5, 8, 9}
 
 
-def generated(orders, seed):
+def generated(orders, seed, **kwargs):
     store = AccountStore(clock=Clock())
-    summary = generate_account(store, orders=orders, seed=seed)
+    summary = generate_account(store, orders=orders, seed=seed, **kwargs)
     return store, summary
 
 
@@ -30,6 +35,36 @@ def test_same_seed_same_account_other_seed_other_account():
     third, _ = generated(300, seed=8)
     assert first.rows("Payment") != third.rows("Payment")
     assert summary.orders == 300
+
+
+def share_without_sku_or_product(store):
+    """Of the sales lines, the share a sync would put on the unknown item: no product, or a product without SKU."""
+    skus = {p["Id"]: p["Sku"] for p in store.rows("Product")}
+    lines = [i for i in store.rows("OrderItem") if i["ItemType"] in SALES_ITEM_TYPES]
+    return sum(1 for i in lines if not skus.get(i["ProductId"])) / len(lines)
+
+
+def test_a_typical_account_has_few_lines_without_sku_or_product_and_a_stress_one_many():
+    typical, typical_summary = generated(300, seed=7, mix="typical")
+    stress, stress_summary = generated(300, seed=7, mix="stress")
+    assert 0 < share_without_sku_or_product(typical) < 0.10
+    assert share_without_sku_or_product(stress) > 0.30
+    # Only that mix differs: every other quirk is still there in a typical account.
+    for summary in (typical_summary, stress_summary):
+        assert summary.item_types == set(range(15))
+        assert min(summary.declined_charges, summary.manual_payments, summary.refunds, summary.pay_plans,
+                   summary.split_payments, summary.partial_payments, summary.subscriptions,
+                   summary.deleted_invoices) > 0
+    assert any(p["Sku"] == "" for p in typical.rows("Product"))
+    assert any(i["ProductId"] == 0 and i["ItemType"] in SALES_ITEM_TYPES for i in typical.rows("OrderItem"))
+
+
+def test_an_unknown_mix_is_refused_with_the_allowed_names():
+    store = AccountStore(clock=Clock())
+    with pytest.raises(ValueError, match="'tidy'.*'stress', 'typical'"):
+        generate_account(store, orders=10, seed=1, mix="tidy")
+    assert store.rows("Invoice") == []
+    assert set(MIX_CHOICES) == set(MIXES)  # what `syncsvc sandbox --mix` offers
 
 
 def fetch_all(api, table, fields):
