@@ -3,9 +3,11 @@
 Both sandboxes start on free loopback ports. The Infusionsoft account gets a
 couple of months of generated history plus a few hand-made cases; the
 QuickBooks company already holds customers and an invoice typed in by hand.
-Then three syncs: the first posts everything, the second picks up a check
+Then four syncs: the first posts everything, the second picks up a check
 entered hours late (Infusionsoft stamps it 12:00 AM), the third shows that
-nothing is created twice. State lives in a throwaway SQLite file unless
+nothing is created twice, and the fourth re-syncs orders whose records a
+"crash" removed from the state database, adopting what QuickBooks holds
+instead of posting it again. State lives in a throwaway SQLite file unless
 --database-url names another database.
 """
 
@@ -53,8 +55,9 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "demo", help="sync a generated Infusionsoft account into a sandbox QuickBooks company (no account needed)",
         description="Start both built-in sandboxes, seed a realistic Infusionsoft account, and sync it into "
-        "QuickBooks three times: everything, a late manual payment, and once more to show nothing is "
-        "created twice. Exits 0 when all of that holds.",
+        "QuickBooks four times: everything, a late manual payment, once more to show nothing is "
+        "created twice, and after a simulated crash to show lost records are adopted, not posted again. "
+        "Exits 0 when all of that holds.",
     )
     parser.add_argument("--orders", type=int, default=240, help="generated orders (default 240)")
     parser.add_argument("--seed", type=int, default=7, help="random seed for the generated account (default 7)")
@@ -230,12 +233,26 @@ class Demo:
         print("\n3. The same sync once more")
         runs.append(self._cycle())
         created_again = {k: runs[2].counts.get(k, 0) for k in CREATED_KEYS}
-        holdings = self.holdings()
-        nothing_twice = not any(created_again.values()) and _no_duplicate_numbers(holdings)
-        print("   nothing created twice" if nothing_twice else f"   CREATED AGAIN: {created_again}")
+        print("   nothing created twice" if not any(created_again.values()) else f"   CREATED AGAIN: {created_again}")
 
+        print("\n4. A crash right after QuickBooks accepted three orders and their payments, before syncsvc "
+              "recorded them")
+        lost = self._lose_records(3, cases)
+        orders_arg = ",".join(str(order_id) for order_id in lost["orders"])
+        print(f"   (the state database forgets orders {orders_arg}: {lost['documents']} invoices and "
+              f"{lost['payments']} payments QuickBooks holds)")
+        runs.append(self._resync(lost["orders"]))
+        after_crash = runs[3].counts
+        created_after_crash = {k: after_crash.get(k, 0) for k in CREATED_KEYS if k != "updated"}
+        adopted = after_crash.get("duplicates_avoided", 0)
+        recovered = not any(created_after_crash.values()) and adopted == lost["documents"] + lost["payments"]
+        print(f"   `syncsvc sync --orders {orders_arg}` found all {adopted} in QuickBooks and adopted them; "
+              f"nothing posted twice" if recovered else f"   POSTED AGAIN: {created_after_crash}, adopted {adopted}")
+
+        holdings = self.holdings()
+        nothing_twice = not any(created_again.values()) and recovered and _no_duplicate_numbers(holdings)
         print("\nWhat each sync did:")
-        _print_summary_table(runs, ["first sync", "late payment", "once more"])
+        _print_summary_table(runs, ["first sync", "late payment", "once more", "after a crash"])
         reconciled = self.reconcile(holdings, cases)
         _print_holdings(holdings, cases, reconciled)
         ok = (nothing_twice and all(r.ok for r in runs) and late["qbo_payment_id"] is not None
@@ -245,6 +262,7 @@ class Demo:
             "orders_generated": generated_orders,
             "runs": [r.as_dict() for r in runs],
             "late_payment": late,
+            "lost_records": lost,
             "nothing_created_twice": nothing_twice,
             "cases": {k: v for k, v in cases.__dict__.items()},
             "quickbooks": holdings,
@@ -262,6 +280,37 @@ class Demo:
                 return run_cycle(parts.source, parts.qb, parts.state, self.settings.sync, progress=progress.update)
             finally:
                 progress.close()
+
+    def _resync(self, order_ids: list[int]):
+        from syncsvc.sync.orders import sync_orders
+        from syncsvc.sync.wiring import open_parts
+
+        with open_parts(self.settings, upgrade_schema=False) as parts:
+            return sync_orders(parts.source, parts.qb, parts.state, self.settings.sync, order_ids)
+
+    def _lose_records(self, how_many: int, cases: DemoCases) -> dict:
+        """Delete the state database's records of a few paid orders, as a crash between QuickBooks'
+        answer and syncsvc's commit would leave them (or a restore of an older backup)."""
+        from sqlalchemy import delete, select
+
+        from syncsvc.store.sync_models import SyncedDocument, SyncedPayment
+        from syncsvc.sync.wiring import state_store
+
+        hand_made = {v for v in cases.__dict__.values() if isinstance(v, int)}
+        state = state_store(self.settings)
+        try:
+            with state.unit() as uow:
+                session, connection = uow.session, state.connection
+                paid = session.scalars(select(SyncedPayment.order_id).where(SyncedPayment.connection == connection)
+                                       .order_by(SyncedPayment.order_id).distinct())
+                orders = [order_id for order_id in paid if order_id not in hand_made][:how_many]
+                payments = session.execute(delete(SyncedPayment).where(
+                    SyncedPayment.connection == connection, SyncedPayment.order_id.in_(orders))).rowcount
+                documents = session.execute(delete(SyncedDocument).where(
+                    SyncedDocument.connection == connection, SyncedDocument.order_id.in_(orders))).rowcount
+        finally:
+            state.engine.dispose()
+        return {"orders": orders, "documents": documents, "payments": payments}
 
     def _late_payment(self, cases: DemoCases) -> dict:
         from syncsvc.sandbox.infusionsoft import billing

@@ -6,10 +6,14 @@ as the writes return. A write that fails stops the order: what already
 succeeded stays recorded (the unit still commits) and the order is reported
 with the reason, so the next cycle carries on from there.
 
-A DocNumber clash is adopted only when the QuickBooks document carries this
-order's ids in its memo (an earlier write of ours whose record was lost);
-any other document with that number holds the order, because applying our
-payment to it would book money on someone else's invoice.
+Before a document is created, QuickBooks is checked for its DocNumber (read in
+bulk per batch, so it costs no query per order, and without relying on QBO's
+6140 duplicate-number error, which a company's preferences may switch off).
+A document found there is adopted only when it carries this order's ids in its
+memo (an earlier write of ours whose record was lost); it is then brought up
+to date, never posted again. Any other document with that number holds the
+order, because applying our payment to it would book money on someone else's
+invoice.
 """
 
 from __future__ import annotations
@@ -138,18 +142,36 @@ class _Run:
 
     def _create_document(self, document: PlannedDocument, content_hash: str) -> None:
         entity_cls = Invoice if document.kind == INVOICE else SalesReceipt
+        existing = self.x.directory.documents_by_doc_number(entity_cls, document.doc_number)
+        if existing:
+            self._adopt_document(entity_cls, self._ours(existing, entity_cls, document), document, content_hash)
+            return
         obj = document_object(document, self._customer(document.customer.qbo_id), self.item_ids, self._money(document))
         try:
             created = writers.create(self.qb, obj)
-        except DuplicateDocNumber:
-            created = self._ours_with_doc_number(entity_cls, document)
-            self.outcome.counts["duplicates_avoided"] += 1
+        except DuplicateDocNumber:  # created since the batch's bulk read
+            existing = lookups.documents_by_doc_number(self.qb, entity_cls, document.doc_number)
+            self._adopt_document(entity_cls, self._ours(existing, entity_cls, document), document, content_hash)
+            return
         self.invoice_qbo_id = str(created.Id)
         self._record_document(document, str(created.Id), content_hash)
         self.outcome.counts["invoices" if document.kind == INVOICE else "sales_receipts"] += 1
         self.outcome.counts["unknown_items"] += self._unknown_lines(document)
         if document.kind != INVOICE:
             self._record_receipt_payments(document, str(created.Id))
+        self.wrote = True
+
+    def _adopt_document(self, entity_cls, found, document: PlannedDocument, content_hash: str) -> None:
+        """Our earlier write of this order whose record was lost (a crash, a lost answer, a restored state
+        database): brought up to date and recorded, never posted a second time."""
+        log.info("order %s: %s %s already in QuickBooks (Id %s); adopting it", document.order_id,
+                 entity_cls.qbo_object_name, document.doc_number, found.Id)
+        self._write_update(entity_cls, str(found.Id), document)
+        self.invoice_qbo_id = str(found.Id)
+        self._record_document(document, str(found.Id), content_hash)
+        self.outcome.counts["duplicates_avoided"] += 1
+        if document.kind != INVOICE:
+            self._record_receipt_payments(document, str(found.Id))
         self.wrote = True
 
     def _UpdateInvoice(self, action: UpdateInvoice) -> None:
@@ -159,17 +181,7 @@ class _Run:
         self._update_document(action.qbo_id, action.document, action.content_hash)
 
     def _update_document(self, qbo_id: str, document: PlannedDocument, content_hash: str) -> None:
-        entity_cls = Invoice if document.kind == INVOICE else SalesReceipt
-        obj = document_object(document, self._customer(document.customer.qbo_id), self.item_ids, self._money(document))
-        for attempt in (1, 2):
-            current = entity_cls.get(qbo_id, qb=self.qb)
-            obj.Id, obj.SyncToken, obj.sparse = current.Id, current.SyncToken, False
-            try:
-                writers.update(self.qb, obj)
-                break
-            except StaleObject:
-                if attempt == 2:  # someone keeps editing it in QBO: leave it for the next cycle
-                    raise
+        self._write_update(Invoice if document.kind == INVOICE else SalesReceipt, qbo_id, document)
         self.invoice_qbo_id = qbo_id
         self._record_document(document, qbo_id, content_hash)
         self.outcome.counts["updated"] += 1
@@ -177,6 +189,18 @@ class _Run:
         if document.kind != INVOICE:
             self._record_receipt_payments(document, qbo_id)
         self.wrote = True
+
+    def _write_update(self, entity_cls, qbo_id: str, document: PlannedDocument) -> None:
+        obj = document_object(document, self._customer(document.customer.qbo_id), self.item_ids, self._money(document))
+        for attempt in (1, 2):
+            current = entity_cls.get(qbo_id, qb=self.qb)
+            obj.Id, obj.SyncToken, obj.sparse = current.Id, current.SyncToken, False
+            try:
+                writers.update(self.qb, obj)
+                return
+            except StaleObject:
+                if attempt == 2:  # someone keeps editing it in QBO: leave it for the next cycle
+                    raise
 
     def _CreatePayment(self, action: CreatePayment) -> None:
         payment = action.payment
@@ -234,10 +258,9 @@ class _Run:
     def _method_id(self, method: str) -> str | None:
         return self.x.directory.payment_method_id(method) if method else None
 
-    def _ours_with_doc_number(self, entity_cls, document: PlannedDocument):
-        """The QBO document holding our DocNumber, if this order's earlier write made it; else hold."""
+    def _ours(self, existing: list, entity_cls, document: PlannedDocument):
+        """Among QBO documents holding our DocNumber, the one this order's earlier write made; else hold."""
         marker = ids_memo(document.order_id, document.invoice_id)
-        existing = lookups.documents_by_doc_number(self.qb, entity_cls, document.doc_number)
         for found in existing:
             if marker in (found.PrivateNote or ""):
                 return found

@@ -13,9 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Iterable
 
+from quickbooks.objects.invoice import Invoice
+from quickbooks.objects.salesreceipt import SalesReceipt
+
 from syncsvc.config import SyncSettings
 from syncsvc.engine import customers as customer_rules
 from syncsvc.engine.actions import CreateCustomer
+from syncsvc.engine.numbering import doc_number
 from syncsvc.engine.payments import full_reference, short_reference
 from syncsvc.engine.plan import OrderBundle, plan_order
 from syncsvc.infusionsoft.errors import InfusionsoftAuthError
@@ -114,6 +118,7 @@ class OrderSync:
             self._preload_items(wanted)
             self._preload_customers(wanted)
             self._preload_payments(wanted)
+            self._preload_documents(wanted)
             for bundle in wanted:
                 if should_stop():
                     summary.stopped = True
@@ -141,6 +146,15 @@ class OrderSync:
                     refs.update(ref for p in bundle.payments
                                 if (ref := short_reference(full_reference(p, self.settings.engine))) not in recorded)
         self.directory.load_payments(refs)
+
+    def _preload_documents(self, bundles: list[OrderBundle]) -> None:
+        """The DocNumbers of orders with no document recorded: before creating one, the executor checks
+        whether QBO holds it already (ours, whose record was lost: adopted; someone else's: held)."""
+        settings = self.settings.engine
+        with self.state.unit() as uow:
+            numbers = [doc_number(b.order.id, b.invoice.id, settings) for b in bundles
+                       if b.invoice is not None and uow.document(b.order.id) is None]
+        self.directory.load_documents(SalesReceipt if settings.posting_mode == "sales_receipt" else Invoice, numbers)
 
     def _preload_items(self, bundles: list[OrderBundle]) -> None:
         names, skus = set(), set()

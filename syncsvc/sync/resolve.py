@@ -61,6 +61,7 @@ class QboDirectory:
         self._accounts: dict[str, str] = {}
         self._customers: _CustomerIndex | None = None
         self._payments_by_ref: dict[str, list] = {}
+        self._documents: tuple[type | None, dict[str, list]] = (None, {})
 
     # -- customers -----------------------------------------------------------------------
 
@@ -190,6 +191,24 @@ class QboDirectory:
         known = self._payments_by_ref.get((payment.PaymentRefNum or "").casefold())
         if known is not None:
             known.append(payment)
+
+    # -- invoices and sales receipts already in QuickBooks ----------------------------------------
+
+    def load_documents(self, entity_cls, doc_numbers: Iterable[str]) -> None:
+        """Read the QBO documents (Invoice or SalesReceipt) carrying these DocNumbers in bulk, for one
+        batch (replacing the previous batch's), so the check before each create costs no query."""
+        wanted = sorted(set(doc_numbers))
+        found: dict[str, list] = {number.casefold(): [] for number in wanted}
+        for chunk in _chunks(wanted):
+            for document in lookups.paged(self.qb, entity_cls, [_in("DocNumber", chunk)]):
+                found.setdefault((document.DocNumber or "").casefold(), []).append(document)
+        self._documents = (entity_cls, found)
+
+    def documents_by_doc_number(self, entity_cls, doc_number: str) -> list:
+        """QBO documents of this type with this DocNumber: from the batch's bulk read, else asked now."""
+        loaded_cls, loaded = self._documents
+        known = loaded.get(doc_number.casefold()) if loaded_cls is entity_cls else None
+        return list(known) if known is not None else lookups.documents_by_doc_number(self.qb, entity_cls, doc_number)
 
     # -- accounts and payment methods -------------------------------------------------------
 

@@ -36,3 +36,42 @@ def test_a_paid_order_becomes_an_invoice_with_its_payment_and_a_rerun_creates_no
     again = world.cycle()
     assert again.ok and world.qbo.counts(world.realm) == before
     assert again.counts["invoices"] + again.counts["payments"] + again.counts["updated"] == 0
+
+
+def test_a_state_database_that_lost_its_records_adopts_what_quickbooks_holds_instead_of_posting_it_again(
+        any_db_world):
+    """A crash between QuickBooks' answer and our commit, or a state database restored from an old backup:
+    the documents and payments are found in QuickBooks by number and reference, never posted twice."""
+    from sqlalchemy import delete
+
+    from syncsvc.store.sync_models import CustomerLink, ItemLink, SyncedDocument, SyncedPayment, Watermark
+
+    world = any_db_world
+    shop = Shop(world.keap.store)
+    jane, bob = shop.contact(), shop.contact("Bob", "Ray", "bob@example.com")
+    widget = shop.product(price="40.00")
+    first, first_invoice = shop.order(jane, (widget, "40.00", 1))
+    shop.charge(first_invoice, jane, amount="10.00")
+    shop.charge(first_invoice, jane, amount="30.00")
+    second, second_invoice = shop.order(bob, (widget, "40.00", 2))
+    shop.charge(second_invoice, bob)
+    assert world.cycle().counts["payments"] == 3
+    before = world.qbo.counts(world.realm)
+
+    state = world.state()
+    with state.unit() as uow:
+        for model in (SyncedDocument, SyncedPayment, Watermark, CustomerLink, ItemLink):
+            uow.session.execute(delete(model))
+    state.engine.dispose()
+
+    recovered = world.cycle()
+    assert recovered.ok, recovered.failed
+    assert world.qbo.counts(world.realm) == before
+    counts = recovered.counts
+    assert (counts["invoices"], counts["payments"], counts["customers_created"], counts["items_created"]) == (0, 0, 0, 0)
+    assert counts["duplicates_avoided"] == 2 + 3
+    assert len(world.payments_for(world.invoice(str(first)))) == 2
+    assert len(world.payments_for(world.invoice(str(second)))) == 1
+
+    again = world.cycle()  # and the records are back: the next cycle has nothing to adopt
+    assert again.counts["duplicates_avoided"] == 0 and world.qbo.counts(world.realm) == before

@@ -2,7 +2,8 @@
 
 The QuickBooks sandbox lives inside the demo process, so the demo writes what
 the sandbox itself holds to --json-summary; the printed table, the file and
-the sandbox's holdings must agree, and the third sync must create nothing.
+the sandbox's holdings must agree, the third sync must create nothing, and
+the fourth must adopt every record a simulated crash lost.
 """
 
 from __future__ import annotations
@@ -69,6 +70,13 @@ def test_demo_runs_to_completion_and_its_summary_matches_what_quickbooks_holds(t
     assert len(set(qbo["invoices_numbers"])) == qbo["invoices"]
     assert len(set(qbo["payments_numbers"])) == qbo["payments"]
     assert "nothing created twice" in out and report["nothing_created_twice"]
+
+    # After the simulated crash, every lost invoice and payment is found in QuickBooks and adopted.
+    lost = report["lost_records"]
+    assert len(lost["orders"]) == 3 and lost["documents"] == 3 and lost["payments"] >= 3
+    assert runs[3]["duplicates_avoided"] == lost["documents"] + lost["payments"]
+    assert runs[3]["invoices"] == runs[3]["payments"] == 0
+    assert f"found all {runs[3]['duplicates_avoided']} in QuickBooks and adopted them" in out
 
 
 def _final_table(out: str) -> dict[str, list[int]]:

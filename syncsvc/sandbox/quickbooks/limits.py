@@ -19,6 +19,9 @@ class Options:
     latency: float = 0.0             # seconds added to every API answer
     requestid_replay: bool = True    # False mirrors field reports of duplicates despite requestid
     access_token_ttl: int = 3600
+    # True: the company accepts a DocNumber already in use, as if every request said
+    # include=allowduplicatedocnum (whether real QBO always rejects duplicates is unconfirmed).
+    duplicate_doc_numbers: bool = False
 
     def with_changes(self, changes: dict) -> "Options":
         known = {f.name for f in fields(self)}

@@ -174,7 +174,10 @@ class QuickBooksApp:
             return Response(stored[0], stored[1], stored[2])
 
     def _handle(self, request: Request, company: Company, rest: str) -> Response:
-        ctx = WriteContext(company, self.clock(), _includes(request.query.get("include")))
+        include = _includes(request.query.get("include"))
+        if self.options(company.realm_id).duplicate_doc_numbers:
+            include.add("allowduplicatedocnum")
+        ctx = WriteContext(company, self.clock(), include)
         try:
             with company.lock:
                 payload = self._route(request, ctx, rest)
