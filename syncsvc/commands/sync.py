@@ -32,25 +32,25 @@ def order_ids(text: str) -> list[int]:
 
 def run(args) -> int:
     from syncsvc.config import load_settings
-    from syncsvc.service.locking import ConnectionLease, LockHeld, exclusive, holder_name
+    from syncsvc.service.locking import SYNC_BY_HAND, ConnectionLease, LockHeld, exclusive, holder_name
     from syncsvc.store.db import upgrade
     from syncsvc.sync.wiring import state_store
 
     settings = load_settings(args.config)
     upgrade(settings.state.database_url)
     state = state_store(settings)
-    lease = ConnectionLease(state.engine, settings.connection.name, settings.service.lock_ttl_seconds)
+    me = holder_name(SYNC_BY_HAND)
+    lease = ConnectionLease(state.engine, settings.connection.name, settings.service.lock_ttl_seconds, holder=me)
     try:
-        refused = ("queued the orders for it instead" if args.orders else
-                   "not running a second sync beside it (it syncs every "
-                   f"{settings.service.interval_seconds:g} s; `syncsvc sync --orders` queues a re-sync for it)")
+        refused = ("not running a second sync beside it; a running daemon takes `syncsvc sync --orders` "
+                   "as a queued re-sync, another `syncsvc sync` must finish first")
         try:
             with exclusive(lease, refused) as lease_lost:
                 summary = _sync(args, settings, should_stop=lease_lost.is_set)
         except LockHeld as held:
-            if not args.orders:
+            if not (args.orders and held.holder and held.holder.is_daemon):
                 raise
-            state.queue_resync(args.orders, requested_by=holder_name())
+            state.queue_resync(args.orders, requested_by=me)
             return _report_queued(args, held, settings)
     finally:
         state.engine.dispose()
@@ -86,7 +86,7 @@ def _sync(args, settings, should_stop):
 def _report_queued(args, held, settings) -> int:
     """A daemon holds the connection: the orders wait in the state database for its next cycle."""
     orders = ",".join(str(order_id) for order_id in sorted(set(args.orders)))
-    holder = held.holder.holder if held.holder else "another process"
+    holder = held.holder.holder
     if args.json:
         print(json.dumps({"queued": sorted(set(args.orders)), "daemon": holder}, indent=2))
     else:

@@ -37,8 +37,12 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def holder_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+DAEMON, SYNC_BY_HAND = "daemon", "sync"
+
+
+def holder_name(role: str = DAEMON) -> str:
+    """`daemon@host:pid:tag` or `sync@host:pid:tag`: who holds a lease, and whether it serves queued re-syncs."""
+    return f"{role}@{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,10 @@ class LeaseInfo:
 
     def describe(self) -> str:
         return f"{self.holder} (lease until {self.expires_at:%H:%M:%S} UTC)"
+
+    @property
+    def is_daemon(self) -> bool:
+        return self.holder.startswith(f"{DAEMON}@")
 
 
 class LockHeld(SyncsvcError):

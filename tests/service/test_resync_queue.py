@@ -17,7 +17,7 @@ from tests.e2e.shop import Shop
 
 from .conftest import wait_until, write_config
 
-DAEMON = "bookkeeping-host:4242:a1b2c3"
+DAEMON = "daemon@bookkeeping-host:4242:a1b2c3"
 # A start date after every order: the regular cycle leaves them alone, so only a re-sync posts one.
 LATER = {"start_date": (datetime.now(timezone.utc) + timedelta(days=2)).date().isoformat()}
 
@@ -72,6 +72,20 @@ def test_a_plain_sync_refuses_to_run_beside_the_daemon_and_names_it(world, tmp_p
     assert main(["-c", config, "sync"]) == 1
     err = capsys.readouterr().err
     assert f"connection default is being synced by {DAEMON}" in err and "syncsvc sync --orders" in err
+    assert _doc_numbers(world) == []
+
+
+def test_a_re_sync_beside_another_sync_by_hand_is_refused_not_queued(world, tmp_path, capsys):
+    order_id = _paid_order(world)
+    config = write_config(world, tmp_path / "syncsvc.toml")
+    by_hand = "sync@laptop:77:d4e5f6"
+    assert _lease(world, holder=by_hand).try_acquire()
+
+    assert main(["-c", config, "sync", "--orders", str(order_id)]) == 1
+    err = capsys.readouterr().err
+    assert by_hand in err and "must finish first" in err
+    assert main(["-c", config, "status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["queued_resyncs"] == []  # nobody would serve it
     assert _doc_numbers(world) == []
 
 
