@@ -143,36 +143,26 @@ class _Run:
     def _create_document(self, document: PlannedDocument, content_hash: str) -> None:
         entity_cls = Invoice if document.kind == INVOICE else SalesReceipt
         existing = self.x.directory.documents_by_doc_number(entity_cls, document.doc_number)
-        if existing:
-            self._adopt_document(entity_cls, self._ours(existing, entity_cls, document), document, content_hash)
-            return
-        obj = document_object(document, self._customer(document.customer.qbo_id), self.item_ids, self._money(document))
-        try:
-            created = writers.create(self.qb, obj)
-        except DuplicateDocNumber:  # created since the batch's bulk read
-            existing = lookups.documents_by_doc_number(self.qb, entity_cls, document.doc_number)
-            self._adopt_document(entity_cls, self._ours(existing, entity_cls, document), document, content_hash)
-            return
-        self.invoice_qbo_id = str(created.Id)
-        self._record_document(document, str(created.Id), content_hash)
-        self.outcome.counts["invoices" if document.kind == INVOICE else "sales_receipts"] += 1
-        self.outcome.counts["unknown_items"] += self._unknown_lines(document)
-        if document.kind != INVOICE:
-            self._record_receipt_payments(document, str(created.Id))
-        self.wrote = True
-
-    def _adopt_document(self, entity_cls, found, document: PlannedDocument, content_hash: str) -> None:
-        """Our earlier write of this order whose record was lost (a crash, a lost answer, a restored state
-        database): brought up to date and recorded, never posted a second time."""
+        if not existing:
+            obj = document_object(document, self._customer(document.customer.qbo_id), self.item_ids,
+                                  self._money(document))
+            try:
+                created = writers.create(self.qb, obj)
+            except DuplicateDocNumber:  # created since the batch's bulk read
+                existing = lookups.documents_by_doc_number(self.qb, entity_cls, document.doc_number)
+            else:
+                self._posted(document, str(created.Id), content_hash)
+                self.outcome.counts["invoices" if document.kind == INVOICE else "sales_receipts"] += 1
+                self.outcome.counts["unknown_items"] += self._unknown_lines(document)
+                return
+        # Our earlier write of this order whose record was lost (a crash, a lost answer, a restored state
+        # database): brought up to date and recorded, never posted a second time.
+        found = self._ours(existing, entity_cls, document)
         log.info("order %s: %s %s already in QuickBooks (Id %s); adopting it", document.order_id,
                  entity_cls.qbo_object_name, document.doc_number, found.Id)
         self._write_update(entity_cls, str(found.Id), document)
-        self.invoice_qbo_id = str(found.Id)
-        self._record_document(document, str(found.Id), content_hash)
+        self._posted(document, str(found.Id), content_hash)
         self.outcome.counts["duplicates_avoided"] += 1
-        if document.kind != INVOICE:
-            self._record_receipt_payments(document, str(found.Id))
-        self.wrote = True
 
     def _UpdateInvoice(self, action: UpdateInvoice) -> None:
         self._update_document(action.qbo_id, action.document, action.content_hash)
@@ -182,10 +172,14 @@ class _Run:
 
     def _update_document(self, qbo_id: str, document: PlannedDocument, content_hash: str) -> None:
         self._write_update(Invoice if document.kind == INVOICE else SalesReceipt, qbo_id, document)
-        self.invoice_qbo_id = qbo_id
-        self._record_document(document, qbo_id, content_hash)
+        self._posted(document, qbo_id, content_hash)
         self.outcome.counts["updated"] += 1
         self.outcome.counts["unknown_items"] += self._unknown_lines(document)
+
+    def _posted(self, document: PlannedDocument, qbo_id: str, content_hash: str) -> None:
+        """The document is in QBO as `qbo_id`: the plan's payments apply to it, and it is recorded."""
+        self.invoice_qbo_id = qbo_id
+        self._record_document(document, qbo_id, content_hash)
         if document.kind != INVOICE:
             self._record_receipt_payments(document, qbo_id)
         self.wrote = True

@@ -175,12 +175,7 @@ class QboDirectory:
     def load_payments(self, refs: Iterable[str]) -> None:
         """Read the QBO payments carrying these PaymentRefNums in bulk, for one batch (replacing
         the previous batch's), so the duplicate check before each payment costs no query."""
-        wanted = sorted(set(refs))
-        found: dict[str, list] = {ref.casefold(): [] for ref in wanted}
-        for chunk in _chunks(wanted):
-            for payment in lookups.paged(self.qb, Payment, [_in("PaymentRefNum", chunk)]):
-                found.setdefault((payment.PaymentRefNum or "").casefold(), []).append(payment)
-        self._payments_by_ref = found
+        self._payments_by_ref = self._bulk_by(Payment, "PaymentRefNum", refs)
 
     def payments_by_ref(self, ref: str) -> list:
         """QBO payments with this PaymentRefNum: from the batch's bulk read, else asked now."""
@@ -197,18 +192,22 @@ class QboDirectory:
     def load_documents(self, entity_cls, doc_numbers: Iterable[str]) -> None:
         """Read the QBO documents (Invoice or SalesReceipt) carrying these DocNumbers in bulk, for one
         batch (replacing the previous batch's), so the check before each create costs no query."""
-        wanted = sorted(set(doc_numbers))
-        found: dict[str, list] = {number.casefold(): [] for number in wanted}
-        for chunk in _chunks(wanted):
-            for document in lookups.paged(self.qb, entity_cls, [_in("DocNumber", chunk)]):
-                found.setdefault((document.DocNumber or "").casefold(), []).append(document)
-        self._documents = (entity_cls, found)
+        self._documents = (entity_cls, self._bulk_by(entity_cls, "DocNumber", doc_numbers))
 
     def documents_by_doc_number(self, entity_cls, doc_number: str) -> list:
         """QBO documents of this type with this DocNumber: from the batch's bulk read, else asked now."""
         loaded_cls, loaded = self._documents
         known = loaded.get(doc_number.casefold()) if loaded_cls is entity_cls else None
         return list(known) if known is not None else lookups.documents_by_doc_number(self.qb, entity_cls, doc_number)
+
+    def _bulk_by(self, entity_cls, field: str, values: Iterable[str]) -> dict[str, list]:
+        """QBO records whose `field` is one of `values`, by casefolded value (an empty list: none in QBO)."""
+        wanted = sorted(set(values))
+        found: dict[str, list] = {value.casefold(): [] for value in wanted}
+        for chunk in _chunks(wanted):
+            for record in lookups.paged(self.qb, entity_cls, [_in(field, chunk)]):
+                found.setdefault((getattr(record, field) or "").casefold(), []).append(record)
+        return found
 
     # -- accounts and payment methods -------------------------------------------------------
 
