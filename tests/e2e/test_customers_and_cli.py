@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import json
 
-from quickbooks.objects.base import Address, EmailAddress
-from quickbooks.objects.customer import Customer
-
 from syncsvc.cli import main
 from syncsvc.quickbooks import writers
 from syncsvc.quickbooks.client import open_company
+from tests.integration.quickbooks_client.builders import customer
 
 from .shop import Shop
 
 
 def _qbo_customer(qb, display, given=None, family=None, email=None, company=None, city=None) -> str:
-    c = Customer()
-    c.DisplayName, c.GivenName, c.FamilyName, c.CompanyName = display, given, family, company
-    if email:
-        c.PrimaryEmailAddr = EmailAddress()
-        c.PrimaryEmailAddr.Address = email
-    if city:
-        c.BillAddr = Address()
-        c.BillAddr.City = city
-    return str(writers.create(qb, c).Id)
+    return str(writers.create(qb, customer(display, given, family, email, company, city)).Id)
 
 
 def _config(world, tmp_path):
