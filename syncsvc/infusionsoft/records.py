@@ -162,6 +162,8 @@ class Invoice:
     description: str
     invoice_type: str
     promo_code: str
+    # ISO code of the amounts, where the API states one (REST v2 does; XML-RPC does not: "").
+    currency: str = ""
 
     @property
     def paid_in_full(self) -> bool:
@@ -298,6 +300,9 @@ class Payment:
     refund_id: int | None
     user_id: int
     ref_num: str | None = None
+    # The order the payment was taken against, where the API says so directly (REST v2's
+    # order_ids); None when only the invoice is known (XML-RPC).
+    order_id: int | None = None
 
     @property
     def is_manual(self) -> bool:
