@@ -31,6 +31,7 @@ ENV = {
 }
 
 INFUSIONSOFT_AUTH_MODES = ("service_key", "oauth", "legacy_key")
+INFUSIONSOFT_APIS = ("rest", "xmlrpc")
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,13 @@ class StateSettings:
 
 @dataclass(frozen=True)
 class InfusionsoftSettings:
+    # "rest" (Keap REST v2) or "xmlrpc" (switched off by Keap on 2026-12-31).
+    api: str = "rest"
+    rest_base_url: str = "https://api.keap.com/crm"
     base_url: str = "https://api.infusionsoft.com/crm/xmlrpc/v1"
     auth: str = "service_key"
+    # The currency the account sells in; REST v2 amounts in another currency are held.
+    currency: str = "USD"
     token_url: str = "https://api.infusionsoft.com/token"
     timezone: str = "America/New_York"
     timeout_seconds: float = 30.0
@@ -58,6 +64,17 @@ class InfusionsoftSettings:
     oauth_refresh_margin_seconds: int = 14400
 
     def validate(self, where: str) -> None:
+        if self.api not in INFUSIONSOFT_APIS:
+            raise ConfigError(
+                f"{where}: [infusionsoft].api = {self.api!r} is not one of {', '.join(INFUSIONSOFT_APIS)}"
+            )
+        if self.api == "rest" and self.auth == "legacy_key":
+            raise ConfigError(
+                f"{where}: [infusionsoft].auth = \"legacy_key\" works only with api = \"xmlrpc\"; "
+                f"REST v2 takes a service account key (auth = \"service_key\") or OAuth"
+            )
+        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
+            raise ConfigError(f"{where}: [infusionsoft].currency must be a 3-letter ISO code such as \"USD\"")
         if self.auth not in INFUSIONSOFT_AUTH_MODES:
             raise ConfigError(
                 f"{where}: [infusionsoft].auth = {self.auth!r} is not one of "

@@ -61,7 +61,7 @@ def make_client(sandbox, sleeps, calls, monkeypatch):
         url = sandbox.legacy_url if auth == "legacy_key" else sandbox.xmlrpc_url
         if auth == "legacy_key" and key == InfusionsoftSandbox.SERVICE_KEY:
             key = InfusionsoftSandbox.LEGACY_KEY
-        conf = {"base_url": url, "auth": auth, "token_url": sandbox.token_url, "timeout_seconds": 5.0,
+        conf = {"api": "xmlrpc", "base_url": url, "auth": auth, "token_url": sandbox.token_url, "timeout_seconds": 5.0,
                 # generous client-side limits: tests that exercise the limiter set their own
                 "requests_per_second": 1000, "requests_per_minute": 100000, **section}
         if key is not None:
