@@ -52,8 +52,6 @@ class InfusionsoftSettings:
     rest_base_url: str = "https://api.keap.com/crm"
     base_url: str = "https://api.infusionsoft.com/crm/xmlrpc/v1"
     auth: str = "service_key"
-    # The currency the account sells in; REST v2 amounts in another currency are held.
-    currency: str = "USD"
     token_url: str = "https://api.infusionsoft.com/token"
     timezone: str = "America/New_York"
     timeout_seconds: float = 30.0
@@ -73,8 +71,6 @@ class InfusionsoftSettings:
                 f"{where}: [infusionsoft].auth = \"legacy_key\" works only with api = \"xmlrpc\"; "
                 f"REST v2 takes a service account key (auth = \"service_key\") or OAuth"
             )
-        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
-            raise ConfigError(f"{where}: [infusionsoft].currency must be a 3-letter ISO code such as \"USD\"")
         if self.auth not in INFUSIONSOFT_AUTH_MODES:
             raise ConfigError(
                 f"{where}: [infusionsoft].auth = {self.auth!r} is not one of "

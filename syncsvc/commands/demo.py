@@ -125,8 +125,8 @@ class Demo:
             # One connection per demo company, so a reused --database-url never mixes two demos.
             "connection": {"name": f"demo-{self.realm}"},
             "state": {"database_url": self.database_url},
-            "infusionsoft": {"base_url": self.keap.xmlrpc_url, "requests_per_second": 1000,
-                             "requests_per_minute": 60000},
+            "infusionsoft": {"api": "rest", "rest_base_url": self.keap.rest_url, "base_url": self.keap.xmlrpc_url,
+                             "requests_per_second": 1000, "requests_per_minute": 60000},
             "quickbooks": {"api_base_url": self.qbo.api_base_url, "discovery_url": self.qbo.discovery_url,
                            "realm_id": self.realm, "requests_per_minute": DEMO_QBO_REQUESTS_PER_MINUTE},
         }, where="<demo>")
@@ -204,7 +204,7 @@ class Demo:
     # --- the story -----------------------------------------------------------------
 
     def play(self, orders: int, seed: int) -> dict:
-        print(f"Infusionsoft sandbox: {self.keap.xmlrpc_url}")
+        print(f"Infusionsoft sandbox: {self.keap.rest_url} (REST v2)")
         print(f"QuickBooks sandbox:   {self.qbo.api_base_url} (company {self.realm})")
         print(f"State database:       {_safe_url(self.database_url)}")
         print(f"(The demo lets the QuickBooks sandbox take {DEMO_QBO_REQUESTS_PER_MINUTE:,} requests a minute; "

@@ -48,6 +48,8 @@ def config_lines(infusionsoft, quickbooks, realm_id: str) -> str:
     return "\n".join(
         [
             "[infusionsoft]",
+            'api = "rest"',
+            f'rest_base_url = "{infusionsoft.rest_url}"',
             f'base_url = "{infusionsoft.xmlrpc_url}"',
             'auth = "service_key"',
             f'token_url = "{infusionsoft.token_url}"',

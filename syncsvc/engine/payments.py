@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from syncsvc.engine.money import cents
 from syncsvc.engine.settings import EngineSettings
@@ -71,16 +71,27 @@ def decide_payments(
     posted_refs: frozenset[str],
     reported_payment_ids: frozenset[int],
     settings: EngineSettings,
+    posted_payment_refs: Mapping[int, str] | None = None,
 ) -> PaymentDecisions:
     """Which payments to post now. `posted_refs` are references (as posted)
     already in QBO; `reported_payment_ids` are payments whose skip was already
-    recorded, so a re-plan does not report them again."""
+    recorded, so a re-plan does not report them again; `posted_payment_refs`
+    maps the payments recorded as posted to the reference they were posted
+    with. A recorded payment is never posted again, even when Keap now gives
+    it another reference (as it may after a move from XML-RPC to REST v2)."""
     to_post: list[PlannedPayment] = []
     skipped: list[SkippedPayment] = []
     warnings: list[str] = []
     used = set(posted_refs)
+    posted_payment_refs = posted_payment_refs or {}
     for payment in sorted(payments, key=lambda p: p.id):
         reason = _not_postable(payment)
+        if reason is None and payment.id in posted_payment_refs:
+            posted_as, now_ref = posted_payment_refs[payment.id], short_reference(full_reference(payment, settings))
+            if posted_as != now_ref:
+                warnings.append(f"payment {payment.id} is in QuickBooks with reference {posted_as!r}; Keap now gives "
+                                f"{now_ref!r}: kept as posted, not posted again")
+            continue
         if reason is None:
             planned = plan_payment(payment, order_id, settings)
             if planned.ref in used:

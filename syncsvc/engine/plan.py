@@ -30,6 +30,10 @@ from syncsvc.engine.settings import EngineSettings
 from syncsvc.infusionsoft.records import Contact, Invoice, Order, OrderItem, Payment, PayPlan, Product
 
 
+# OrderV2.source_type of orders Keap's own QuickBooks integration created.
+QUICKBOOKS_BORN = "QUICKBOOKS"
+
+
 @dataclass(frozen=True)
 class OrderBundle:
     """One order as read from Infusionsoft."""
@@ -67,6 +71,8 @@ class PostedState:
     payment_refs: frozenset[str] = frozenset()
     # Payments whose skip (refund, ...) was already recorded: not reported again.
     reported_payment_ids: frozenset[int] = frozenset()
+    # Payments recorded as posted, by Infusionsoft payment id -> PaymentRefNum as posted.
+    posted_payment_refs: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -92,13 +98,22 @@ class OrderPlan:
 
 def plan_order(bundle: OrderBundle, posted: PostedState, settings: EngineSettings) -> OrderPlan:
     order, invoice = bundle.order, bundle.invoice
+    if order.source_type == QUICKBOOKS_BORN:
+        return OrderPlan(order.id, (Skip(
+            f"order {order.id} was created by Keap's own QuickBooks integration (source QUICKBOOKS): "
+            f"it came from QuickBooks and is never posted back"),))
     if invoice is None:
         return OrderPlan(order.id, (Skip(f"order {order.id} has no invoice yet"),))
-    payments = decide_payments(bundle.payments, order.id, posted.payment_refs, posted.reported_payment_ids, settings)
+    payments = decide_payments(bundle.payments, order.id, posted.payment_refs, posted.reported_payment_ids, settings,
+                               posted.posted_payment_refs)
     kind = posted.document.kind if posted.document else (SALES_RECEIPT if settings.posting_mode == "sales_receipt" else INVOICE)
     posts_payments = kind == INVOICE and settings.posting_mode != "invoice"
     if bundle.contact is None:
         return _not_posted(bundle, payments, posts_payments, Hold(f"order {order.id}: contact {order.contact_id} was not found in Infusionsoft"))
+    if invoice.currency and invoice.currency != settings.currency:
+        return _not_posted(bundle, payments, posts_payments, Hold(
+            f"order {order.id}: Keap states its amounts in {invoice.currency}, but the QuickBooks books are kept in "
+            f"{settings.currency} ([sync].currency); post it by hand or correct the order in Keap"))
 
     if posted.document is None and not invoice.paid_in_full:
         if kind == SALES_RECEIPT:

@@ -94,8 +94,13 @@ class EngineSettings:
     default_payment_method: str = ""
     # Reference of a manual payment (no card charge): this prefix + payment id.
     manual_payment_ref_prefix: str = "IS-PAY-"
+    # The currency the QuickBooks books are kept in. An order whose amounts Keap
+    # states in another currency (REST v2 does; XML-RPC does not) is held.
+    currency: str = "USD"
 
     def validate(self, where: str = "[sync]") -> None:
+        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
+            raise ConfigError(f"{where}: currency = {self.currency!r} is not a 3-letter ISO code such as \"USD\"")
         _one_of(where, "posting_mode", self.posting_mode, POSTING_MODES)
         _one_of(where, "doc_number_source", self.doc_number_source, DOC_NUMBER_SOURCES)
         _one_of(where, "match_items_on", self.match_items_on, ITEM_MATCH_FIELDS)

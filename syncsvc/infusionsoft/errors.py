@@ -18,8 +18,16 @@ class InfusionsoftError(SyncsvcError):
     retryable = False
 
 
-class InfusionsoftAuthError(InfusionsoftError):
+class InfusionsoftActionRequired(InfusionsoftError):
+    """Nothing syncs until a person acts (a new key, a setting changed): retrying cannot help."""
+
+
+class InfusionsoftAuthError(InfusionsoftActionRequired):
     """The key or token was refused; a person has to supply a new one."""
+
+
+class XmlRpcRetired(InfusionsoftActionRequired):
+    """Keap no longer answers XML-RPC (switched off after 2026-12-31): the connection must use REST v2."""
 
 
 class InfusionsoftUnavailable(InfusionsoftError):

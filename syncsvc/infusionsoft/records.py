@@ -123,6 +123,8 @@ class Order:
     order_type: str
     order_status: int
     due_date: datetime | None
+    # Where Keap says the order came from (REST v2's source_type, e.g. "QUICKBOOKS"); "" when unknown.
+    source_type: str = ""
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any], zone: ZoneInfo) -> "Order":

@@ -14,6 +14,7 @@ import logging
 import random as _random
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
@@ -29,8 +30,10 @@ from syncsvc.infusionsoft.errors import (
     InfusionsoftUnavailable,
     InvalidKeyFault,
     ThrottlingFault,
+    XmlRpcRetired,
     is_retryable,
 )
+from syncsvc.infusionsoft import sunset
 from syncsvc.ratelimit import SlidingWindowLimiter
 
 log = logging.getLogger(__name__)
@@ -83,8 +86,10 @@ class XmlRpcTransport:
         timeout: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
         random: Callable[[], float] = _random.random,
+        now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
         self.url = url
+        self._now = now
         self.zone = zone
         self._auth = auth
         self._http = http
@@ -114,9 +119,11 @@ class XmlRpcTransport:
                 exc.retry_after,
             ) from None
         except InfusionsoftUnavailable as exc:
-            raise type(exc)(
-                f"Infusionsoft at {self.url} failed {method} {self._policy.max_attempts} times: {exc}"
-            ) from None
+            message = f"Infusionsoft at {self.url} failed {method} {self._policy.max_attempts} times: {exc}"
+            if sunset.is_past(self._now()):
+                raise XmlRpcRetired(f"{message}; Keap switched XML-RPC off after {sunset.LAST_DAY}: "
+                                    f"{sunset.SWITCH}") from None
+            raise type(exc)(message) from None
 
     # -- one attempt ---------------------------------------------------------------
 
@@ -164,6 +171,8 @@ class XmlRpcTransport:
             )
         if status >= 500:
             raise InfusionsoftUnavailable(f"Infusionsoft answered {method} with HTTP {status}")
+        if status == 410 or (status == 404 and sunset.is_past(self._now())):
+            raise XmlRpcRetired(sunset.retired(self.url, status))
         if status == 403:
             raise self._auth.rejected()
         raise HttpStatusError(f"Infusionsoft answered {method} at {self.url} with HTTP {status}", status)

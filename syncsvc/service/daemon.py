@@ -29,7 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from syncsvc import apievents
 from syncsvc.config import Settings
 from syncsvc.errors import SyncsvcError
-from syncsvc.infusionsoft.errors import InfusionsoftAuthError
+from syncsvc.infusionsoft.errors import InfusionsoftActionRequired
 from syncsvc.service.health import Health, HealthServer
 from syncsvc.service.locking import ConnectionLease, LeaseKeeper, LockHeld
 from syncsvc.service.metrics import Metrics
@@ -38,7 +38,7 @@ from syncsvc.tokens import ReconnectRequired
 
 log = logging.getLogger(__name__)
 
-PAUSING_ERRORS = (ReconnectRequired, InfusionsoftAuthError)  # a person must act; retrying each order cannot help
+PAUSING_ERRORS = (ReconnectRequired, InfusionsoftActionRequired)  # a person must act; retrying each order cannot help
 JOB_ID = "sync-cycle"
 QUEUE_POLL_SECONDS = 5.0  # how often the daemon looks for orders queued by `syncsvc sync --orders`
 

@@ -97,6 +97,14 @@ class UnitOfWork:
         )
         return frozenset(rows)
 
+    def posted_payment_refs(self, order_id: int) -> dict[int, str]:
+        """Infusionsoft payment id -> PaymentRefNum as posted, for this order's recorded payments."""
+        rows = self.session.execute(
+            select(SyncedPayment.payment_id, SyncedPayment.qbo_ref)
+            .where(SyncedPayment.connection == self.connection, SyncedPayment.order_id == order_id)
+        )
+        return {payment_id: qbo_ref for payment_id, qbo_ref in rows}
+
     def payment_ref_taken(self, qbo_ref: str) -> bool:
         return self.session.scalar(
             select(SyncedPayment.id).where(SyncedPayment.connection == self.connection, SyncedPayment.qbo_ref == qbo_ref)

@@ -71,7 +71,9 @@ def _cycle(sync: OrderSync, summary: SyncSummary, progress: Callable[[int, int],
     paid_invoice_ids: set[int] = set()
     last_dated, highest_id = None, None  # the payments that carry the new payment watermarks
     for payment in (p for scan in scans for p in scan):
-        if payment.invoice_id:
+        if payment.order_id:  # REST v2 names the order; XML-RPC only the invoice
+            order_ids.add(payment.order_id)
+        elif payment.invoice_id:
             paid_invoice_ids.add(payment.invoice_id)
         if payment.pay_date is not None and (last_dated is None or payment.pay_date > last_dated.pay_date):
             last_dated = payment

@@ -33,6 +33,7 @@ def posted_state(uow: UnitOfWork, bundle: OrderBundle, directory: QboDirectory, 
         items=directory.items(asks.names, asks.skus),
         document=PostedDocument(row.qbo_id, row.qbo_type, row.content_hash) if row else None,
         payment_refs=uow.payment_refs(order_id),
+        posted_payment_refs=uow.posted_payment_refs(order_id),
         reported_payment_ids=frozenset(
             p.id for p in bundle.payments if uow.issue_recorded("payment", p.id, "skipped")
         ),

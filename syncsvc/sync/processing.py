@@ -22,7 +22,7 @@ from syncsvc.engine.actions import CreateCustomer
 from syncsvc.engine.numbering import doc_number
 from syncsvc.engine.payments import full_reference, short_reference
 from syncsvc.engine.plan import OrderBundle, plan_order
-from syncsvc.infusionsoft.errors import InfusionsoftAuthError
+from syncsvc.infusionsoft.errors import InfusionsoftActionRequired
 from syncsvc.infusionsoft.source import OrderSource
 from syncsvc.quickbooks.errors import QuickBooksReconnectRequired
 from syncsvc.store.state import StateStore
@@ -174,7 +174,7 @@ class OrderSync:
                 resolution = posted.customer
                 customer_id = resolution.customer_id if isinstance(resolution, customer_rules.Matched) else None
                 outcome = self.executor.execute(plan, bundle, uow, customer_id or None)
-        except (QuickBooksReconnectRequired, InfusionsoftAuthError):
+        except (QuickBooksReconnectRequired, InfusionsoftActionRequired):
             raise  # the whole connection is paused, not this one order
         except Exception as exc:  # noqa: BLE001 - recorded and reported; the run goes on
             log.warning("order %s failed: %s", order_id, exc)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
 from syncsvc.config import Settings
+from syncsvc.infusionsoft import sunset
 from syncsvc.store.state import StateStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -27,7 +31,6 @@ def state_store(settings: Settings) -> StateStore:
 def open_parts(settings: Settings, *, upgrade_schema: bool = True) -> Iterator[SyncParts]:
     """Open the Infusionsoft client, the QuickBooks company (tokens from the state database) and
     the state store; closes what it opened."""
-    from syncsvc.infusionsoft.client import InfusionsoftClient
     from syncsvc.quickbooks.client import open_company
     from syncsvc.store.db import upgrade
 
@@ -36,10 +39,22 @@ def open_parts(settings: Settings, *, upgrade_schema: bool = True) -> Iterator[S
     state = state_store(settings)
     company = open_company(settings)
     try:
-        with InfusionsoftClient.from_settings(settings, infusionsoft_token_store(settings)) as infusionsoft:
+        with infusionsoft_client(settings) as infusionsoft:
             yield SyncParts(infusionsoft.source, company.client(), state)
     finally:
         state.engine.dispose()
+
+
+def infusionsoft_client(settings: Settings):
+    """The Keap client `[infusionsoft].api` names: REST v2 (default) or XML-RPC (until Keap's sunset)."""
+    if settings.infusionsoft.api == "xmlrpc":
+        from syncsvc.infusionsoft.client import InfusionsoftClient
+
+        log.warning(sunset.notice())
+        return InfusionsoftClient.from_settings(settings, infusionsoft_token_store(settings))
+    from syncsvc.infusionsoft.rest.client import KeapRestClient
+
+    return KeapRestClient.from_settings(settings, infusionsoft_token_store(settings))
 
 
 def infusionsoft_token_store(settings: Settings):

@@ -41,11 +41,11 @@ class World:
     database_url: str
     sync_section: dict = field(default_factory=dict)
     quickbooks_section: dict = field(default_factory=dict)
+    api: str = "xmlrpc"  # which Keap API the connection reads: "xmlrpc" or "rest"
 
     def settings(self, **sync):
         return settings_from_dict({
-            "infusionsoft": {"base_url": self.keap.xmlrpc_url, "timeout_seconds": 5.0,
-                             "requests_per_second": 10000, "requests_per_minute": 1000000},
+            "infusionsoft": self.infusionsoft_section(),
             "quickbooks": {"api_base_url": self.qbo.api_base_url, "discovery_url": self.qbo.discovery_url,
                            "realm_id": self.realm, "timeout_seconds": 5.0, "throttle_wait_seconds": 0.05,
                            "backoff_base_seconds": 0.01, "backoff_max_seconds": 0.2,
@@ -53,6 +53,10 @@ class World:
             "state": {"database_url": self.database_url},
             "sync": {**self.sync_section, **sync},
         })
+
+    def infusionsoft_section(self) -> dict:
+        return {"api": self.api, "base_url": self.keap.xmlrpc_url, "rest_base_url": self.keap.url + "/crm",
+                "timeout_seconds": 5.0, "requests_per_second": 10000, "requests_per_minute": 1000000}
 
     def cycle(self, **sync):
         settings = self.settings(**sync)

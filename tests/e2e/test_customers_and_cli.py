@@ -20,7 +20,8 @@ def _config(world, tmp_path):
     path = tmp_path / "syncsvc.toml"
     s = world.settings()
     path.write_text(
-        f'[infusionsoft]\nbase_url = "{world.keap.xmlrpc_url}"\nrequests_per_second = 1000\n'
+        f'[infusionsoft]\napi = "{world.api}"\nbase_url = "{world.keap.xmlrpc_url}"\n'
+        f'rest_base_url = "{world.keap.url}/crm"\nrequests_per_second = 1000\n'
         f'[quickbooks]\napi_base_url = "{world.qbo.api_base_url}"\ndiscovery_url = "{world.qbo.discovery_url}"\n'
         f'realm_id = "{world.realm}"\ntimeout_seconds = 5.0\n'
         f'[state]\ndatabase_url = "{s.state.database_url}"\n'

@@ -40,8 +40,7 @@ def _toml_value(value) -> str:
 def write_config(world: World, path: Path, *, infusionsoft: dict | None = None, sync: dict | None = None,
                  **service) -> str:
     sections = {
-        "infusionsoft": {"base_url": world.keap.xmlrpc_url, "timeout_seconds": 5.0,
-                         "requests_per_second": 10000, "requests_per_minute": 1000000, **(infusionsoft or {})},
+        "infusionsoft": {**world.infusionsoft_section(), **(infusionsoft or {})},
         "quickbooks": {"api_base_url": world.qbo.api_base_url, "discovery_url": world.qbo.discovery_url,
                        "realm_id": world.realm, "timeout_seconds": 5.0, "throttle_wait_seconds": 0.05,
                        "backoff_base_seconds": 0.01, "backoff_max_seconds": 0.2},
