@@ -32,6 +32,7 @@ ENV = {
 
 INFUSIONSOFT_AUTH_MODES = ("service_key", "oauth", "legacy_key")
 INFUSIONSOFT_APIS = ("rest", "xmlrpc")
+API_NAMES = {"rest": "REST v2", "xmlrpc": "XML-RPC"}  # as people say them
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from syncsvc.config import API_NAMES
+
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("status", help="watermarks, last runs and open issues")
@@ -12,15 +14,22 @@ def register(subparsers) -> None:
     parser.set_defaults(handler=run)
 
 
-def collect(state, runs: int = 5) -> dict:
+def collect(state, runs: int = 5, api: str | None = None) -> dict:
+    """What `status` shows; `api` is the Keap API the configuration names (None: not known)."""
+    from syncsvc.engine.cursors import READ_THROUGH_API
+    from syncsvc.infusionsoft import sunset
     from syncsvc.sync.cycle import WATERMARKS
 
     with state.unit() as uow:
         watermarks = {name: uow.watermark(name) for name in WATERMARKS}
+        read_through = uow.watermark(READ_THROUGH_API)
         issues = uow.open_issues()
     queued = state.queued_resyncs()
     return {
         "connection": state.connection,
+        "api": api,
+        "last_read_through_api": read_through,
+        "notices": [sunset.notice()] if api == "xmlrpc" else [],
         "watermarks": watermarks,
         "runs": [
             {"id": r.id, "status": r.status, "started_at": r.started_at, "finished_at": r.finished_at,
@@ -47,7 +56,7 @@ def run(args) -> int:
     upgrade(settings.state.database_url)
     state = state_store(settings)
     try:
-        report = collect(state, args.runs)
+        report = collect(state, args.runs, settings.infusionsoft.api)
     finally:
         state.engine.dispose()
     if args.json:
@@ -58,7 +67,14 @@ def run(args) -> int:
 
 
 def render(report: dict) -> str:
-    lines = [f"Connection {report['connection']}", "Watermarks:"]
+    lines = [f"Connection {report['connection']}"]
+    if report.get("api"):
+        lines.append(f"Keap API: {API_NAMES.get(report['api'], report['api'])} ([infusionsoft].api = \"{report['api']}\")")
+    last = report.get("last_read_through_api")
+    if last and last != report.get("api"):
+        lines.append(f"  the last cycle read through {API_NAMES.get(last, last)}; the next one switches, safely")
+    lines += [f"  NOTE: {notice}" for notice in report.get("notices", ())]
+    lines.append("Watermarks:")
     for name, value in report["watermarks"].items():
         lines.append(f"  {name}: {value or '(not yet)'}")
     lines.append("Last runs:" if report["runs"] else "Last runs: none yet")

@@ -12,7 +12,7 @@ inside the next window.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping
 
@@ -22,6 +22,15 @@ from syncsvc.infusionsoft.records import Payment
 ORDERS_THROUGH = "orders_updated_through"
 PAYMENTS_THROUGH = "payments_dated_through"
 PAYMENTS_MAX_ID = "payments_max_id"
+# The Keap API ("xmlrpc" or "rest") the watermarks were last read through.
+READ_THROUGH_API = "read_through_api"
+
+# After a move between Keap's APIs the first cycle reads further back than usual, once:
+# the two APIs may stamp a change at slightly different instants (REST v2 times are UTC,
+# XML-RPC's are the account's wall clock to the second), and re-reading costs only reads,
+# since nothing already posted is posted again.
+SWITCH_ORDER_OVERLAP_MINUTES = 24 * 60
+SWITCH_PAYMENT_LOOKBACK_HOURS = 48
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,16 @@ def advance_payments(state: Mapping[str, Any], payments_read: Iterable[Payment])
     if ids:
         new_state[PAYMENTS_MAX_ID] = max(ids)
     return new_state
+
+
+def after_api_switch(settings: EngineSettings) -> EngineSettings:
+    """The settings of the first cycle after a connection moved to another Keap API: the
+    same, with the order overlap and payment lookback widened to at least a day and two."""
+    return replace(
+        settings,
+        order_overlap_minutes=max(settings.order_overlap_minutes, SWITCH_ORDER_OVERLAP_MINUTES),
+        payment_lookback_hours=max(settings.payment_lookback_hours, SWITCH_PAYMENT_LOOKBACK_HOURS),
+    )
 
 
 def _since(watermark: str | None, back: timedelta, settings: EngineSettings) -> datetime | None:

@@ -84,6 +84,8 @@ class XmlRpcOrderSource:
     API allows IN only on Id (see DataService.rows_for_parents).
     """
 
+    api = "xmlrpc"
+
     def __init__(self, data: DataService, zone: ZoneInfo) -> None:
         self._data = data
         self._zone = zone

@@ -8,10 +8,11 @@ the highest values actually read, never to "now".
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from typing import Callable
 
-from syncsvc.config import SyncSettings
+from syncsvc.config import API_NAMES, SyncSettings
 from syncsvc.engine import cursors
 from syncsvc.infusionsoft.source import OrderSource
 from syncsvc.store.state import StateStore
@@ -19,6 +20,7 @@ from syncsvc.sync.processing import OrderSync, SyncSummary, never_stop, no_progr
 
 WATERMARKS = (cursors.ORDERS_THROUGH, cursors.PAYMENTS_THROUGH, cursors.PAYMENTS_MAX_ID)
 RETRIED_KINDS = ("error", "held")
+log = logging.getLogger(__name__)
 _EVERYTHING = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
@@ -43,11 +45,25 @@ def run_cycle(source: OrderSource, qb, state: StateStore, settings: SyncSettings
     return summary
 
 
+def source_api(source: OrderSource) -> str:
+    """"rest" or "xmlrpc": the Keap API a source reads."""
+    return getattr(source, "api", "xmlrpc")
+
+
 def _cycle(sync: OrderSync, summary: SyncSummary, progress: Callable[[int, int], None] = no_progress,
            should_stop: Callable[[], bool] = never_stop) -> None:
     engine = sync.settings.engine
     source = sync.source
     marks = read_watermarks(sync.state)
+    api = source_api(source)
+    with sync.state.unit() as uow:
+        read_through = uow.watermark(cursors.READ_THROUGH_API)
+    if read_through is not None and read_through != api and marks:
+        log.warning("connection %s now reads Keap through %s (its watermarks were read through %s): this cycle "
+                    "re-reads %d h of orders and %d h of payments once; nothing already in QuickBooks is posted again",
+                    sync.state.connection, API_NAMES.get(api, api), API_NAMES.get(read_through, read_through),
+                    cursors.SWITCH_ORDER_OVERLAP_MINUTES // 60, cursors.SWITCH_PAYMENT_LOOKBACK_HOURS)
+        engine = cursors.after_api_switch(engine)
 
     # The scans stream: only ids and the watermark maxima are kept, so a backfill of a
     # large account does not hold every order, invoice and payment in memory at once.
@@ -99,6 +115,8 @@ def _cycle(sync: OrderSync, summary: SyncSummary, progress: Callable[[int, int],
         for name, value in new_marks.items():
             if value is not None and value != marks.get(name):
                 uow.set_watermark(name, str(value))
+        if read_through != api:
+            uow.set_watermark(cursors.READ_THROUGH_API, api)
     summary.watermarks = {k: str(v) for k, v in new_marks.items()}
 
 

@@ -1,6 +1,6 @@
 from datetime import timedelta, timezone
 
-from syncsvc.engine.cursors import advance_orders, advance_payments, order_window, payment_window
+from syncsvc.engine.cursors import advance_orders, advance_payments, after_api_switch, order_window, payment_window
 from syncsvc.engine.settings import EngineSettings
 
 from .builders import EASTERN, at, payment
@@ -74,3 +74,16 @@ def test_payment_watermarks_are_the_highest_date_and_id_read():
     assert state["payments_max_id"] == 60  # never lowered
     assert payment_window(state, SETTINGS).dated_since == at("2024-03-04 04:00")
     assert advance_payments(state, []) == state
+
+
+def test_the_first_cycle_after_an_api_switch_reads_a_day_of_orders_and_two_of_payments_back():
+    state = advance_payments(advance_orders({}, [at("2024-03-05 10:00")]), [payment(7, "5.00", pay_date="2024-03-05 00:00")])
+    switched = after_api_switch(SETTINGS)
+    assert order_window(state, switched) == at("2024-03-04 10:00")
+    window = payment_window(state, switched)
+    assert window.dated_since == at("2024-03-03 00:00") and window.id_above == 7
+
+
+def test_an_api_switch_never_narrows_wider_settings():
+    wide = EngineSettings(order_overlap_minutes=3000, payment_lookback_hours=72)
+    assert after_api_switch(wide) == wide

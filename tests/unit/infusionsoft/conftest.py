@@ -7,6 +7,7 @@ requests the client actually sent (decoded with the stdlib XML-RPC parser).
 from __future__ import annotations
 
 import xmlrpc.client
+from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -80,9 +81,13 @@ def sleeps() -> Sleeps:
     return Sleeps()
 
 
+# Keap's XML-RPC still answers on this day (it is switched off after 2026-12-31).
+BEFORE_SUNSET = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+
+
 @pytest.fixture
 def make_transport(api, sleeps):
-    def make(auth=None, max_attempts: int = 4, random=lambda: 0.5) -> XmlRpcTransport:
+    def make(auth=None, max_attempts: int = 4, random=lambda: 0.5, now=lambda: BEFORE_SUNSET) -> XmlRpcTransport:
         http = httpx.Client(transport=httpx.MockTransport(api.handler))
         return XmlRpcTransport(
             URL,
@@ -93,6 +98,7 @@ def make_transport(api, sleeps):
             timeout=5.0,
             sleep=sleeps,
             random=random,
+            now=now,
         )
 
     return make

@@ -178,3 +178,36 @@ def test_reused_refresh_token_marks_reconnect(api, make_transport):
     with pytest.raises(errors.InfusionsoftAuthError, match="reconnecting"):
         make_transport(auth=oauth(api, store)).call("DataService.count", "Job", {})
     assert len(api.requests) == 1
+
+
+AFTER_SUNSET = datetime(2027, 1, 1, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_after_the_sunset_a_gone_endpoint_is_one_line_naming_the_setting(api, make_transport, sleeps, status):
+    api.answer(b"Gone", status=status)
+    with pytest.raises(errors.XmlRpcRetired) as caught:
+        make_transport(now=lambda: AFTER_SUNSET).call("DataService.count", "Job", {})
+    message = str(caught.value)
+    assert '[infusionsoft].api = "rest"' in message and str(status) in message and "\n" not in message
+    assert sleeps == []  # switched off for good: not retried
+
+
+def test_410_means_switched_off_even_before_the_date(api, make_transport):
+    api.answer(b"Gone", status=410)
+    with pytest.raises(errors.XmlRpcRetired):
+        make_transport().call("DataService.count", "Job", {})
+
+
+def test_a_brownout_before_the_sunset_is_retried_like_any_outage(api, make_transport, sleeps):
+    api.answer(b"", status=503).answer(b"", status=503).answer(OK)
+    assert make_transport().call("DataService.count", "Job", {}) == 7
+    assert len(sleeps) == 2
+
+
+def test_an_outage_that_outlasts_the_retries_after_the_sunset_names_the_setting(api, make_transport):
+    for _ in range(2):
+        api.fail(httpx.ConnectError("connection refused"))
+    with pytest.raises(errors.XmlRpcRetired) as caught:
+        make_transport(max_attempts=2, now=lambda: AFTER_SUNSET).call("DataService.count", "Job", {})
+    assert '[infusionsoft].api = "rest"' in str(caught.value)
