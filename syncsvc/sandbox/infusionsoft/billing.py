@@ -12,6 +12,8 @@ Modelling choices where the real API is undocumented (notes mark them UNCONFIRME
   (APPROVED, MANUAL_PAID, REFUNDED). PayPlanItem.Status: 1 due, 2 paid, 3 partly paid.
 - Every change of an invoice's totals or statuses bumps LastUpdated on the Invoice
   and its Job (the store's clock).
+- A declined charge writes nothing to the XML-RPC tables; the attempt is kept in the
+  private DeclinedCharge table, which REST v2 shows as a FAILED transaction.
 """
 
 from __future__ import annotations
@@ -136,6 +138,9 @@ def delete_invoice(store: AccountStore, invoice_id: int) -> None:
                 store.delete("CCharge", charge["Id"])
             store.delete("Payment", payment["Id"])
         _delete_pay_plans(store, invoice_id)
+        # Job ids are reused after a delete: a kept decline would point at someone else's order.
+        for attempt in store.find("DeclinedCharge", "InvoiceId", invoice_id):
+            store.delete("DeclinedCharge", attempt["Id"])
         store.delete("Invoice", invoice_id)
         store.delete("Job", invoice["JobId"])
 
@@ -215,6 +220,17 @@ def _record_payment(
     return payment_id
 
 
+def _declined(
+    store: AccountStore, invoice: dict, card_id: int, merchant_id: int, amount: Decimal, message: str,
+) -> ChargeResult:
+    """A decline leaves the XML-RPC tables untouched; the attempt goes to the private DeclinedCharge table."""
+    store.insert("DeclinedCharge", {
+        "InvoiceId": invoice["Id"], "ContactId": invoice["ContactId"], "CCId": card_id, "MerchantId": merchant_id,
+        "Amt": amount, "AttemptDate": store.now(), "Message": message,
+    })
+    return ChargeResult(False, "DECLINED", "0", message)
+
+
 def charge_card(
     store: AccountStore, invoice_id: int, card_id: int, amount: Any, notes: str = "",
     merchant_id: int = 1, bypass_commissions: bool = False,
@@ -230,9 +246,9 @@ def charge_card(
         if not _luhn_ok(number):
             return ChargeResult(False, "ERROR", "0", "The credit card number is invalid.")
         if number == DECLINE_CARD:
-            return ChargeResult(False, "DECLINED", "0", "This transaction has been declined.")
+            return _declined(store, invoice, card_id, merchant_id, amount, "This transaction has been declined.")
         if _card_expired(store, card):
-            return ChargeResult(False, "DECLINED", "0", "The credit card has expired.")
+            return _declined(store, invoice, card_id, merchant_id, amount, "The credit card has expired.")
         ref_num = store.new_ref_num()
         charge_id = store.insert("CCharge", {
             "CCId": card_id, "PaymentId": 0, "PaymentGatewayId": merchant_id, "MerchantId": merchant_id,

@@ -1,8 +1,12 @@
 """Failures scheduled by `InfusionsoftSandbox.inject`: the next `count` matching calls fail.
 
-"blank" and "truncated" run the call and then garble the answer (the write
-happened; a client that retries blindly duplicates it). The others refuse the
-call before it runs.
+`method` names an XML-RPC method ("DataService.query") or a REST v2 operationId
+("listOrders"); None matches the next call on either face that the kind applies to.
+"blank" (empty 200 body) and "truncated"/"cut" (the first half of the body) run
+the call and then garble the answer (the write happened; a client that retries
+blindly duplicates it). The others refuse the call before it runs: http500,
+http503, http429, html (200 with an HTML page, as a captive proxy answers), and on
+XML-RPC only throttle_fault and fault.
 """
 
 from __future__ import annotations
@@ -10,8 +14,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-KINDS = frozenset({"http500", "http503", "http429", "blank", "truncated", "throttle_fault", "fault"})
-GARBLING = frozenset({"blank", "truncated"})
+KINDS = frozenset({"http500", "http503", "http429", "blank", "truncated", "cut", "html", "throttle_fault", "fault"})
+GARBLING = frozenset({"blank", "truncated", "cut"})
+REST_KINDS = frozenset({"http500", "http503", "http429", "blank", "truncated", "cut", "html"})
 
 
 @dataclass
@@ -35,11 +40,12 @@ class Injector:
         with self._lock:
             self._pending.append(Injection(kind, count, method, fault))
 
-    def take(self, method: str | None) -> Injection | None:
-        """The first pending injection that matches `method` (None: matches any), used up once."""
+    def take(self, method: str | None, kinds: frozenset[str] = KINDS) -> Injection | None:
+        """The first pending injection of one of `kinds` that matches `method` (an injection without
+        a method matches any), used up once."""
         with self._lock:
             for injection in self._pending:
-                if injection.method is None or injection.method == method:
+                if injection.kind in kinds and (injection.method is None or injection.method == method):
                     injection.remaining -= 1
                     if injection.remaining <= 0:
                         self._pending.remove(injection)

@@ -94,7 +94,10 @@ UNREADABLE = {("CreditCard", "CardNumber"), ("CreditCard", "CVV2")}
 LAST_UPDATED_TABLES = frozenset({"Job", "Invoice", "Contact"})
 
 # Internal tables the API cannot query (no such table in DataService).
-PRIVATE_TABLES = frozenset({"OrderCommissionOverride"})
+# DeclinedCharge: one row per card charge the gateway declined (InvoiceId, ContactId, CCId,
+# MerchantId, Amt, AttemptDate, Message). XML-RPC keeps no trace of a decline; REST v2 lists
+# it as a FAILED transaction.
+PRIVATE_TABLES = frozenset({"OrderCommissionOverride", "DeclinedCharge"})
 
 PAYMENT_OPTIONS = (
     "Credit Card (Manual)", "Check", "Cash", "Money Order", "Adjustment", "Credit Card", "Credit", "Refund",

@@ -1,0 +1,328 @@
+"""Read-only views over the account store: what REST v2 derives from the XML-RPC tables.
+
+Filters, sort keys and the JSON projection all read these, so each derived value
+(an order's status, a payment's refund, a transaction's method) is worked out in
+one place. Times here are aware UTC datetimes; money is Decimal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import cached_property
+
+from ..billing import invoice_for_job
+from ..store import AccountStore
+from .encoding import utc_moment
+
+ZERO = Decimal("0")
+
+ITEM_TYPES = {
+    0: "UNKNOWN", 1: "SHIPPING", 2: "TAX", 3: "SERVICE", 4: "PRODUCT", 5: "UPSELL", 6: "FINANCE_CHARGE",
+    7: "DISCOUNT", 8: "PROGRAM", 9: "SUBSCRIPTION", 10: "DISCOUNT_FREE_TRIAL", 11: "DISCOUNT_ORDER_TOTAL",
+    12: "DISCOUNT_PRODUCT", 13: "DISCOUNT_PRODUCT_CATEGORY", 14: "DISCOUNT_SHIPPING",
+}
+DISCOUNT_ITEM_TYPES = frozenset({7, 10, 11, 12, 13, 14})
+SUBSCRIPTION_ITEM_TYPE = 9
+
+SOURCE_TYPES = ("API", "CHECKOUT_FORM", "INVOICE", "MANUAL_PAYMENT", "QUICKBOOKS", "UNKNOWN")
+# A Job field outside schema.TABLES: DataService cannot select or query it.
+SOURCE_TYPE_FIELD = "_SourceType"
+_DEFAULT_SOURCE_TYPES = {"ONLINE": "CHECKOUT_FORM", "OFFLINE": "INVOICE"}
+
+MERCHANT_ACCOUNT_TYPE = "AUTHORIZE"
+REFUNDED = "REFUNDED"
+
+
+def _later(*moments: datetime | None) -> datetime | None:
+    present = [m for m in moments if m is not None]
+    return max(present) if present else None
+
+
+class OrderView:
+    """A Job with its Invoice (Invoice.JobId), items, allocations and payment plan."""
+
+    def __init__(self, store: AccountStore, job: dict) -> None:
+        self.store = store
+        self.job = job
+
+    @property
+    def id(self) -> int:
+        return self.job["Id"]
+
+    @property
+    def contact_id(self) -> int | None:
+        return self.job.get("ContactId")
+
+    @cached_property
+    def contact(self) -> dict | None:
+        return self.store.get("Contact", self.contact_id) if self.contact_id else None
+
+    @cached_property
+    def invoice(self) -> dict | None:
+        return invoice_for_job(self.store, self.id)
+
+    @property
+    def invoice_id(self) -> int | None:
+        return self.invoice["Id"] if self.invoice else None
+
+    @property
+    def paid(self) -> bool:
+        return self.invoice is not None and self.invoice.get("PayStatus") == 1
+
+    @property
+    def status(self) -> str:
+        if self.invoice is None:
+            return "DRAFT"
+        return "PAID" if self.paid else "SENT"
+
+    @property
+    def order_type(self) -> str | None:
+        kind = (self.job.get("OrderType") or "").upper()
+        return kind if kind in _DEFAULT_SOURCE_TYPES else None
+
+    @property
+    def source_type(self) -> str:
+        chosen = self.job.get(SOURCE_TYPE_FIELD)
+        if chosen:
+            return chosen
+        return _DEFAULT_SOURCE_TYPES.get(self.order_type or "", "UNKNOWN")
+
+    @property
+    def title(self) -> str | None:
+        return self.job.get("JobTitle")
+
+    @property
+    def creation_time(self) -> datetime | None:
+        return utc_moment(self.job.get("DateCreated"), self.store.zone)
+
+    @property
+    def modification_time(self) -> datetime | None:
+        invoice_updated = self.invoice.get("LastUpdated") if self.invoice else None
+        return utc_moment(_later(self.job.get("LastUpdated"), invoice_updated), self.store.zone)
+
+    @property
+    def due_time(self) -> datetime | None:
+        return utc_moment(self.job.get("DueDate"), self.store.zone)
+
+    def money(self, field: str) -> Decimal:
+        return self.invoice.get(field, ZERO) if self.invoice else ZERO
+
+    @cached_property
+    def items(self) -> list[dict]:
+        return self.store.find("OrderItem", "OrderId", self.id)
+
+    @cached_property
+    def product_ids(self) -> frozenset[int]:
+        return frozenset(item["ProductId"] for item in self.items if item.get("ProductId"))
+
+    @cached_property
+    def allocations(self) -> list[dict]:
+        return self.store.find("InvoicePayment", "InvoiceId", self.invoice_id) if self.invoice else []
+
+    @property
+    def refund_total(self) -> Decimal:
+        return sum((-a["Amt"] for a in self.allocations if a.get("PayStatus") == REFUNDED), ZERO)
+
+    @cached_property
+    def pay_plan(self) -> dict | None:
+        plans = self.store.find("PayPlan", "InvoiceId", self.invoice_id) if self.invoice else []
+        return plans[-1] if plans else None
+
+    def pay_plan_items(self) -> list[dict]:
+        if self.pay_plan is None:
+            return []
+        items = self.store.find("PayPlanItem", "PayPlanId", self.pay_plan["Id"])
+        return sorted(items, key=lambda item: (item["DateDue"], item["Id"]))
+
+
+class PaymentView:
+    """A Payment row with its invoice, card charge and refund."""
+
+    def __init__(self, store: AccountStore, row: dict) -> None:
+        self.store = store
+        self.row = row
+
+    @property
+    def id(self) -> int:
+        return self.row["Id"]
+
+    @property
+    def contact_id(self) -> int | None:
+        return self.row.get("ContactId")
+
+    @property
+    def amount(self) -> Decimal:
+        return self.row["PayAmt"]
+
+    @property
+    def payment_time(self) -> datetime | None:
+        return utc_moment(self.row.get("PayDate"), self.store.zone)
+
+    @cached_property
+    def invoice(self) -> dict | None:
+        invoice_id = self.row.get("InvoiceId")
+        return self.store.get("Invoice", invoice_id) if invoice_id else None
+
+    @property
+    def order_id(self) -> int | None:
+        return self.invoice.get("JobId") if self.invoice else None
+
+    @property
+    def is_card(self) -> bool:
+        return bool(self.row.get("ChargeId"))
+
+    @property
+    def is_refund(self) -> bool:
+        return bool(self.row.get("RefundId"))
+
+    @cached_property
+    def charge(self) -> dict | None:
+        return self.store.get("CCharge", self.row["ChargeId"]) if self.is_card else None
+
+    @property
+    def merchant_id(self) -> int | None:
+        return self.charge.get("MerchantId") if self.charge else None
+
+    @property
+    def external_transaction_id(self) -> str | None:
+        # Sandbox choice: every third card payment leaves it out, so a client must also
+        # know the transactions fallback (TransactionV2.external_reference_id).
+        if self.charge is None or self.id % 3 == 0:
+            return None
+        return self.charge.get("RefNum") or None
+
+    @cached_property
+    def refund_payment_id(self) -> int | None:
+        """The latest refund Payment whose RefundId points at this one (refunds share the invoice)."""
+        if self.is_refund or not self.row.get("InvoiceId"):
+            return None
+        refunds = [p for p in self.store.find("Payment", "InvoiceId", self.row["InvoiceId"])
+                   if p.get("RefundId") == self.id]
+        return max(refunds, key=lambda p: (p["PayDate"], p["Id"]))["Id"] if refunds else None
+
+
+class AllocationView:
+    """An InvoicePayment row (REST v2's InvoiceOrderPayment)."""
+
+    def __init__(self, store: AccountStore, row: dict) -> None:
+        self.store = store
+        self.row = row
+
+    @property
+    def id(self) -> int:
+        return self.row["Id"]
+
+    @property
+    def amount(self) -> Decimal:
+        return self.row["Amt"]
+
+    @property
+    def pay_time(self) -> datetime | None:
+        return utc_moment(self.row.get("PayDate"), self.store.zone)
+
+    @cached_property
+    def payment(self) -> dict | None:
+        payment_id = self.row.get("PaymentId")
+        return self.store.get("Payment", payment_id) if payment_id else None
+
+    @cached_property
+    def refunded_allocation_id(self) -> int | None:
+        """On a refund's allocation: the allocation of the payment it refunds."""
+        if self.payment is None or not self.payment.get("RefundId"):
+            return None
+        originals = self.store.find("InvoicePayment", "PaymentId", self.payment["RefundId"])
+        return originals[0]["Id"] if originals else None
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """One gateway or bookkeeping event. REST v2 gives transactions no id; `key` is the sandbox's own
+    stable identity for paging: (0, Payment.Id) for a payment, (1, DeclinedCharge.Id) for a decline."""
+
+    key: tuple[int, int]
+    method: str
+    status: str
+    successful: bool
+    amount: Decimal
+    transaction_time: datetime | None
+    contact_id: int | None
+    order_id: int | None
+    payment_id: int | None = None
+    reference: str | None = None
+    response_code: str | None = None
+    error: str | None = None
+    merchant_id: int | None = None
+
+
+def payment_transaction(payment: PaymentView) -> Transaction:
+    """CAPTURE for a card payment, REFUND for a refund, MANUAL for anything recorded by hand."""
+    common = dict(
+        key=(0, payment.id), status="APPROVED", successful=True, transaction_time=payment.payment_time,
+        contact_id=payment.contact_id, order_id=payment.order_id, payment_id=payment.id,
+    )
+    if payment.is_refund:
+        original = payment.store.get("Payment", payment.row["RefundId"])
+        refunded_charge = PaymentView(payment.store, original).charge if original else None
+        return Transaction(method="REFUND", amount=abs(payment.amount),
+                           merchant_id=refunded_charge.get("MerchantId") if refunded_charge else None, **common)
+    if payment.is_card:
+        charge = payment.charge or {}
+        return Transaction(method="CAPTURE", amount=payment.amount, reference=charge.get("RefNum") or None,
+                           response_code=charge.get("ApprCode") or None, merchant_id=payment.merchant_id, **common)
+    return Transaction(method="MANUAL", amount=payment.amount, **common)
+
+
+def declined_transaction(store: AccountStore, attempt: dict) -> Transaction:
+    invoice = store.get("Invoice", attempt["InvoiceId"])
+    return Transaction(
+        key=(1, attempt["Id"]), method="CAPTURE", status="FAILED", successful=False, amount=attempt["Amt"],
+        transaction_time=utc_moment(attempt.get("AttemptDate"), store.zone), contact_id=attempt.get("ContactId"),
+        order_id=invoice.get("JobId") if invoice else None, error=attempt.get("Message"),
+        merchant_id=attempt.get("MerchantId"),
+    )
+
+
+def all_transactions(store: AccountStore) -> list[Transaction]:
+    found = [payment_transaction(PaymentView(store, row)) for row in store.table("Payment").values()]
+    found += [declined_transaction(store, row) for row in store.table("DeclinedCharge").values()]
+    return found
+
+
+class ContactView:
+    def __init__(self, store: AccountStore, row: dict) -> None:
+        self.store = store
+        self.row = row
+
+    @property
+    def id(self) -> int:
+        return self.row["Id"]
+
+    @property
+    def email(self) -> str | None:
+        return self.row.get("Email") or None
+
+    @property
+    def emails(self) -> list[tuple[str, str]]:
+        """(slot, address) for each address the contact has."""
+        slots = (("EMAIL1", "Email"), ("EMAIL2", "EmailAddress2"), ("EMAIL3", "EmailAddress3"))
+        return [(slot, self.row[field]) for slot, field in slots if self.row.get(field)]
+
+    @property
+    def create_time(self) -> datetime | None:
+        return utc_moment(self.row.get("DateCreated"), self.store.zone)
+
+    @property
+    def update_time(self) -> datetime | None:
+        return utc_moment(self.row.get("LastUpdated"), self.store.zone)
+
+
+def set_source_type(store: AccountStore, order_id: int, source_type: str) -> None:
+    """Keep `source_type` for an order on its Job row, out of DataService's sight."""
+    if source_type not in SOURCE_TYPES:
+        raise ValueError(f"source_type must be one of {', '.join(SOURCE_TYPES)}, got {source_type!r}")
+    with store.lock:
+        if store.get("Job", order_id) is None:
+            raise KeyError(f"no order (Job) {order_id}")
+        store.update("Job", order_id, **{SOURCE_TYPE_FIELD: source_type})
