@@ -58,9 +58,9 @@ filter=
 order_by and paging
 - order_by is "field", "field asc" or "field desc" (space, %20 or +); anything else 400.
   Defaults: orders id, order payments pay_time, payments id, transactions transaction_time,
-  contacts id, products id, all ascending. Ties break on the row id (transactions: payments
-  by id, then declined attempts by id); an absent value sorts first ascending, last
-  descending; text sorts case-insensitively. Products' last_updated_time sorts by id (the
+  contacts id, products id, all ascending. Ties break on the row id in the same direction
+  (transactions: payments by id, then declined attempts by id); an absent value sorts first
+  ascending, last descending; text sorts case-insensitively. Products' last_updated_time sorts by id (the
   Product table keeps no update time).
 - page_size: absent or 0 -> 50; negative, over 1000 or not a number -> 400.
 - page_token is a keyset cursor (the last row's sort value and id) bound to the operation, path
