@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timezone as dt_timezone
 from pathlib import Path
 from typing import Any, Callable
 from xmlrpc.client import Fault
@@ -85,6 +85,10 @@ class InfusionsoftSandbox(ServedSandbox):
     ) -> None:
         self._clock = clock or utc_now
         self._seed = seed
+        self.xmlrpc_off_from: datetime | None = None
+        self.brownouts: list[Brownout] = []
+        self.set_xmlrpc_off_from(xmlrpc_off_from)  # checked before a port is bound
+        self.set_brownouts(brownouts or [])
         self._quota_windows = quotas
         self.store = AccountStore(timezone, clock=self._clock, seed=seed)
         self.auth = Authority(lambda: self._clock(), app_name)
@@ -101,10 +105,6 @@ class InfusionsoftSandbox(ServedSandbox):
         self._server = LoopbackServer(self._app, port=port)
         self.calls = 0  # XML-RPC calls that reached a method (for benchmarks and tests)
         self.rest_calls = 0  # REST v2 calls that reached an operation's handler
-        self.xmlrpc_off_from: datetime | None = None
-        self.brownouts: list[Brownout] = []
-        self.set_xmlrpc_off_from(xmlrpc_off_from)
-        self.set_brownouts(brownouts or [])
 
     # --- lifecycle ------------------------------------------------------------
 
@@ -230,7 +230,7 @@ class InfusionsoftSandbox(ServedSandbox):
         """410 once XML-RPC is switched off, 503 inside a brownout, None otherwise."""
         now = self._clock()
         if self.xmlrpc_off_from is not None and now >= self.xmlrpc_off_from:
-            off = self.xmlrpc_off_from.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            off = self.xmlrpc_off_from.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             message = (f"The XML-RPC API was retired on {off}. Use the Keap REST v2 API "
                        f"(https://api.keap.com/crm/rest/v2) instead.")
             body = json.dumps({"fault": {"faultstring": message, "detail": {"errorcode": _RETIRED_ERRORCODE}}})
