@@ -41,7 +41,7 @@ class World:
     database_url: str
     sync_section: dict = field(default_factory=dict)
     quickbooks_section: dict = field(default_factory=dict)
-    api: str = "xmlrpc"  # which Keap API the connection reads: "xmlrpc" or "rest"
+    api: str = "rest"  # which Keap API the connection reads: "rest" (the default) or "xmlrpc"
 
     def settings(self, **sync):
         return settings_from_dict({
@@ -86,7 +86,7 @@ class World:
                 if any(t["TxnId"] == invoice["Id"] for line in p["Line"] for t in line.get("LinkedTxn", []))]
 
 
-def make_world(keap, qbo, database_url: str, monkeypatch, **sync) -> World:
+def make_world(keap, qbo, database_url: str, monkeypatch, api: str = "rest", **sync) -> World:
     monkeypatch.setenv("SYNCSVC_INFUSIONSOFT_API_KEY", InfusionsoftSandbox.SERVICE_KEY)
     monkeypatch.setenv("SYNCSVC_QUICKBOOKS_CLIENT_ID", qbo.CLIENT_ID)
     monkeypatch.setenv("SYNCSVC_QUICKBOOKS_CLIENT_SECRET", qbo.CLIENT_SECRET)
@@ -95,7 +95,7 @@ def make_world(keap, qbo, database_url: str, monkeypatch, **sync) -> World:
     upgrade(database_url)
     SqlTokenStore(database_url, connection="default", provider="quickbooks", account=realm,
                   cipher=TokenCipher(PASSPHRASE)).save(token_set_from_response(qbo.issue_tokens(realm)))
-    return World(keap, qbo, realm, database_url, dict(sync))
+    return World(keap, qbo, realm, database_url, dict(sync), api=api)
 
 
 @pytest.fixture
@@ -103,12 +103,18 @@ def sqlite_url(tmp_path):
     return f"sqlite:///{tmp_path / 'state.sqlite3'}"
 
 
-@pytest.fixture
-def world(keap, qbo, sqlite_url, monkeypatch) -> World:
-    return make_world(keap, qbo, sqlite_url, monkeypatch)
+@pytest.fixture(params=["rest", "xmlrpc"])
+def keap_api(request) -> str:
+    """Every end-to-end rule holds through both Keap APIs: REST v2 and XML-RPC (until its sunset)."""
+    return request.param
 
 
 @pytest.fixture
-def any_db_world(keap, qbo, database_url, monkeypatch) -> World:
+def world(keap, qbo, sqlite_url, monkeypatch, keap_api) -> World:
+    return make_world(keap, qbo, sqlite_url, monkeypatch, api=keap_api)
+
+
+@pytest.fixture
+def any_db_world(keap, qbo, database_url, monkeypatch, keap_api) -> World:
     """The same world on SQLite and on PostgreSQL (the state-heavy cases)."""
-    return make_world(keap, qbo, database_url, monkeypatch)
+    return make_world(keap, qbo, database_url, monkeypatch, api=keap_api)
