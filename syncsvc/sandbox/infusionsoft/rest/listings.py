@@ -61,10 +61,10 @@ def run_listing(listing: Listing, store: AccountStore, query: Query, path_params
     after = decode_token(token, query_fingerprint) if token else None
     sort_value = listing.sort_values[ordering.field]
     with store.lock:
-        found = [record for record in listing.records(store, path_params) if matches(record)]
         page, next_token = take_page(
-            found, lambda record: position(sort_value(record), listing.unique_key(record)),
-            ordering, size, after, query_fingerprint,
+            listing.records(store, path_params),
+            lambda record: position(sort_value(record), listing.unique_key(record)),
+            matches, ordering, size, after, query_fingerprint,
         )
         body: dict[str, Any] = {listing.collection: [project(record) for record in page]}
     if next_token:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import heapq
 import json
 import re
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, Callable, Iterable, Sequence
 
 from .errors import bad_request
@@ -92,20 +94,25 @@ def position(sort_value: SortValue, unique_key: Iterable[int]) -> Position:
 def take_page(
     records: Iterable[Any],
     position_of: Callable[[Any], Position],
+    matches: Callable[[Any], bool],
     ordering: Ordering,
     size: int,
     after: Position | None,
     query_fingerprint: str,
 ) -> tuple[list[Any], str | None]:
-    """The `size` records that follow `after` in `ordering`, and the token for the next page (None on the last)."""
-    placed = [(position_of(record), record) for record in records]
+    """The `size` matching records that follow `after` in `ordering`, and the token for the next
+    page (None on the last). Rows before the cursor are dropped before the filter runs, and only
+    the page (plus one row to know whether more follow) is sorted: a long scan stays cheap per page."""
+    placed: Iterable[tuple[Position, Any]] = ((position_of(record), record) for record in records)
     if after is not None:
-        try:
-            placed = [(p, r) for p, r in placed if (p < after if ordering.descending else p > after)]
-        except TypeError:
-            raise bad_request("page_token: issued for a different operation, filter or order_by") from None
-    placed.sort(key=lambda pair: pair[0], reverse=ordering.descending)
-    page = placed[:size]
-    more = len(placed) > size
+        beyond = (lambda p: p < after) if ordering.descending else (lambda p: p > after)
+        placed = ((p, r) for p, r in placed if beyond(p))
+    choose = heapq.nlargest if ordering.descending else heapq.nsmallest
+    try:
+        page = choose(size + 1, ((p, r) for p, r in placed if matches(r)), key=itemgetter(0))
+    except TypeError:  # a position of another shape: a token from another query
+        raise bad_request("page_token: issued for a different operation, filter or order_by") from None
+    more = len(page) > size
+    page = page[:size]
     token = encode_token(query_fingerprint, page[-1][0]) if more and page else None
     return [record for _, record in page], token

@@ -13,7 +13,7 @@ from ..store import AccountStore
 from .encoding import currency_value, date_text, dollars, id_text, utc_text, without_absent
 from .views import (
     DISCOUNT_ITEM_TYPES, ITEM_TYPES, MERCHANT_ACCOUNT_TYPE, SUBSCRIPTION_ITEM_TYPE, AllocationView, ContactView,
-    OrderView, PaymentView, Transaction,
+    OrderView, PaymentView, TransactionView,
 )
 
 # Country names the generator and fixtures use -> ISO 3166-1 alpha-3 (Address.country_code).
@@ -197,7 +197,7 @@ def payment(view: PaymentView) -> dict:
     })
 
 
-def transaction(found: Transaction) -> dict:
+def transaction(found: TransactionView) -> dict:
     return without_absent({
         "amount": dollars(found.amount),
         "status": found.status,

@@ -7,7 +7,6 @@ one place. Times here are aware UTC datetimes; money is Decimal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
@@ -236,57 +235,93 @@ class AllocationView:
         return originals[0]["Id"] if originals else None
 
 
-@dataclass(frozen=True)
-class Transaction:
-    """One gateway or bookkeeping event. REST v2 gives transactions no id; `key` is the sandbox's own
-    stable identity for paging: (0, Payment.Id) for a payment, (1, DeclinedCharge.Id) for a decline."""
+class TransactionView:
+    """One gateway or bookkeeping event: a Payment row (CAPTURE for a card payment, REFUND for a
+    refund, MANUAL for anything recorded by hand) or a DeclinedCharge row (a FAILED CAPTURE).
+    REST v2 gives transactions no id; `key` is the sandbox's own stable identity for paging:
+    (0, Payment.Id) or (1, DeclinedCharge.Id). Everything else is worked out on demand, so a
+    page of a long list only derives what it filters, sorts and shows."""
 
-    key: tuple[int, int]
-    method: str
-    status: str
-    successful: bool
-    amount: Decimal
-    transaction_time: datetime | None
-    contact_id: int | None
-    order_id: int | None
-    payment_id: int | None = None
-    reference: str | None = None
-    response_code: str | None = None
-    error: str | None = None
-    merchant_id: int | None = None
+    def __init__(self, store: AccountStore, row: dict, declined: bool = False) -> None:
+        self.store = store
+        self.row = row
+        self.declined = declined
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (1 if self.declined else 0, self.row["Id"])
+
+    @cached_property
+    def payment(self) -> PaymentView | None:
+        return None if self.declined else PaymentView(self.store, self.row)
+
+    @property
+    def method(self) -> str:
+        if self.payment is None:
+            return "CAPTURE"
+        if self.payment.is_refund:
+            return "REFUND"
+        return "CAPTURE" if self.payment.is_card else "MANUAL"
+
+    @property
+    def status(self) -> str:
+        return "FAILED" if self.declined else "APPROVED"
+
+    @property
+    def successful(self) -> bool:
+        return not self.declined
+
+    @property
+    def amount(self) -> Decimal:
+        return self.row["Amt"] if self.declined else abs(self.row["PayAmt"])
+
+    @cached_property
+    def transaction_time(self) -> datetime | None:
+        return utc_moment(self.row.get("AttemptDate" if self.declined else "PayDate"), self.store.zone)
+
+    @property
+    def contact_id(self) -> int | None:
+        return self.row.get("ContactId")
+
+    @cached_property
+    def order_id(self) -> int | None:
+        if self.payment is not None:
+            return self.payment.order_id
+        invoice = self.store.get("Invoice", self.row["InvoiceId"])
+        return invoice.get("JobId") if invoice else None
+
+    @property
+    def payment_id(self) -> int | None:
+        return self.row["Id"] if self.payment is not None else None
+
+    @property
+    def reference(self) -> str | None:
+        charge = self.payment.charge if self.payment is not None else None
+        return (charge.get("RefNum") or None) if charge else None
+
+    @property
+    def response_code(self) -> str | None:
+        charge = self.payment.charge if self.payment is not None else None
+        return (charge.get("ApprCode") or None) if charge else None
+
+    @property
+    def error(self) -> str | None:
+        return self.row.get("Message") if self.declined else None
+
+    @cached_property
+    def merchant_id(self) -> int | None:
+        """The charge's merchant; a refund goes back through the merchant of the charge it refunds."""
+        if self.payment is None:
+            return self.row.get("MerchantId")
+        if self.payment.is_refund:
+            original = self.store.get("Payment", self.row["RefundId"])
+            return PaymentView(self.store, original).merchant_id if original else None
+        return self.payment.merchant_id
 
 
-def payment_transaction(payment: PaymentView) -> Transaction:
-    """CAPTURE for a card payment, REFUND for a refund, MANUAL for anything recorded by hand."""
-    common = dict(
-        key=(0, payment.id), status="APPROVED", successful=True, transaction_time=payment.payment_time,
-        contact_id=payment.contact_id, order_id=payment.order_id, payment_id=payment.id,
-    )
-    if payment.is_refund:
-        original = payment.store.get("Payment", payment.row["RefundId"])
-        refunded_charge = PaymentView(payment.store, original).charge if original else None
-        return Transaction(method="REFUND", amount=abs(payment.amount),
-                           merchant_id=refunded_charge.get("MerchantId") if refunded_charge else None, **common)
-    if payment.is_card:
-        charge = payment.charge or {}
-        return Transaction(method="CAPTURE", amount=payment.amount, reference=charge.get("RefNum") or None,
-                           response_code=charge.get("ApprCode") or None, merchant_id=payment.merchant_id, **common)
-    return Transaction(method="MANUAL", amount=payment.amount, **common)
-
-
-def declined_transaction(store: AccountStore, attempt: dict) -> Transaction:
-    invoice = store.get("Invoice", attempt["InvoiceId"])
-    return Transaction(
-        key=(1, attempt["Id"]), method="CAPTURE", status="FAILED", successful=False, amount=attempt["Amt"],
-        transaction_time=utc_moment(attempt.get("AttemptDate"), store.zone), contact_id=attempt.get("ContactId"),
-        order_id=invoice.get("JobId") if invoice else None, error=attempt.get("Message"),
-        merchant_id=attempt.get("MerchantId"),
-    )
-
-
-def all_transactions(store: AccountStore) -> list[Transaction]:
-    found = [payment_transaction(PaymentView(store, row)) for row in store.table("Payment").values()]
-    found += [declined_transaction(store, row) for row in store.table("DeclinedCharge").values()]
+def all_transactions(store: AccountStore) -> list[TransactionView]:
+    found = [TransactionView(store, row) for row in store.table("Payment").values()]
+    found += [TransactionView(store, row, declined=True) for row in store.table("DeclinedCharge").values()]
     return found
 
 
