@@ -228,7 +228,11 @@ class InfusionsoftSandbox(ServedSandbox):
 
     def _xmlrpc_unavailable(self) -> Response | None:
         """410 once XML-RPC is switched off, 503 inside a brownout, None otherwise."""
+        if self.xmlrpc_off_from is None and not self.brownouts:
+            return None
         now = self._clock()
+        if now.tzinfo is None:  # a test clock may be naive: take it as UTC, as utc_now is
+            now = now.replace(tzinfo=dt_timezone.utc)
         if self.xmlrpc_off_from is not None and now >= self.xmlrpc_off_from:
             off = self.xmlrpc_off_from.astimezone(dt_timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
             message = (f"The XML-RPC API was retired on {off}. Use the Keap REST v2 API "

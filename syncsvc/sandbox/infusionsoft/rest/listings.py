@@ -95,6 +95,8 @@ def _same_projection(project: Callable[[Any], dict]) -> Callable[[Query], Callab
 
 
 def _orders(store: AccountStore, path_params: PathParams) -> Iterable[OrderView]:
+    """Every order. Listed orders carry their order_items and payment_plan as getOrder's do:
+    a sandbox choice; whether Keap's list fills them is unconfirmed."""
     return [OrderView(store, job) for job in store.table("Job").values()]
 
 
