@@ -40,7 +40,10 @@ class OrderSource(Protocol):
     refunds or voids only show through their invoice's LastUpdated moving
     (re-read with `payments_for_invoices`). Every Payment carries `ref_num`
     (the card charge's merchant reference; None for manual payments).
+    `api` names the Keap API read: "rest" or "xmlrpc".
     """
+
+    api: str
 
     def orders_changed_since(self, since: datetime) -> Iterator[Order]: ...
 

@@ -47,7 +47,7 @@ def run_cycle(source: OrderSource, qb, state: StateStore, settings: SyncSettings
 
 def source_api(source: OrderSource) -> str:
     """"rest" or "xmlrpc": the Keap API a source reads."""
-    return getattr(source, "api", "xmlrpc")
+    return source.api
 
 
 def _cycle(sync: OrderSync, summary: SyncSummary, progress: Callable[[int, int], None] = no_progress,

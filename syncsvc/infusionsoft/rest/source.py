@@ -23,8 +23,8 @@ Orders and invoices
   `invoices_by_ids` for an invoice never seen reads `filter=invoice_id==X`,
   one call per id (Keap has no list form): fine for a few, not for backfills.
 - Orders Keap's own QuickBooks integration created (source_type QUICKBOOKS)
-  are returned like any other, with `Order.source_type` set, and their ids are
-  collected in `quickbooks_order_ids`: they must never be posted back.
+  are returned like any other, with `Order.source_type` set; the engine never
+  posts them back.
 
 Payments
 - `payments_after_id(n)` reads `filter=id>n` by id; `payments_since(t)` reads
@@ -80,9 +80,8 @@ from syncsvc.infusionsoft.records import (
 from syncsvc.infusionsoft.rest import convert, references
 from syncsvc.infusionsoft.rest.caller import RestCaller, RestNotFound
 from syncsvc.infusionsoft.rest.convert import Account, identifier
-from syncsvc.infusionsoft.rest.tolerant import load, raw_value, record_name
+from syncsvc.infusionsoft.rest.tolerant import load, record_name
 
-QUICKBOOKS_SOURCE = "QUICKBOOKS"
 MAX_PAGE_SIZE = 1000
 TRANSACTION_MARGIN = timedelta(days=1)
 # The Contact properties convert.contact_record reads.
@@ -92,13 +91,13 @@ CONTACT_FIELDS = ["id", "given_name", "family_name", "email_addresses", "company
 class RestOrderSource:
     """OrderSource over Keap REST v2 (see the module docstring for every choice made)."""
 
+    api = "rest"
+
     def __init__(self, caller: RestCaller, account: Account, page_size: int = MAX_PAGE_SIZE) -> None:
         self._caller = caller
         self._account = account
         self._page_size = max(1, min(MAX_PAGE_SIZE, page_size))
         self.zone = account.zone
-        # Ids of orders created by Keap's own QuickBooks integration, seen while converting.
-        self.quickbooks_order_ids: set[int] = set()
         # GET /orders/{id} calls made because a listed order came without its items.
         self.order_detail_reads = 0
         self._batch: dict[int, OrderV2] = {}
@@ -262,8 +261,6 @@ class RestOrderSource:
         if invoice_id:
             self._invoice_of_order[order_id] = invoice_id
             self._order_of_invoice[invoice_id] = order_id
-        if str(raw_value(order, "source_type") or "").upper() == QUICKBOOKS_SOURCE:
-            self.quickbooks_order_ids.add(order_id)
         return order
 
     # -- payments: internals ----------------------------------------------------------------------
