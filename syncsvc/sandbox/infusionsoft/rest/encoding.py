@@ -47,17 +47,19 @@ def minor_units(amount: Decimal) -> int:
     return int((amount * _HUNDRED).quantize(_ONE, rounding=ROUND_HALF_UP))
 
 
-def formatted_amount(amount: Decimal) -> str:
+def formatted_amount(cents: int) -> str:
     """"$1,234.56" / "-$5.00", as a US-locale tenant shows money."""
-    sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(amount):,.2f}"
+    sign = "-" if cents < 0 else ""
+    return f"{sign}${Decimal(abs(cents)).scaleb(-2):,.2f}"
 
 
 def currency_value(amount: Decimal | None) -> dict | None:
-    """A CurrencyValue: {"amount": <int cents>, "currency_code": "USD", "formatted_amount": ...}."""
+    """A CurrencyValue: {"amount": <int cents>, "currency_code": "USD", "formatted_amount": ...};
+    both say the same rounded amount."""
     if amount is None:
         return None
-    return {"amount": minor_units(amount), "currency_code": CURRENCY_CODE, "formatted_amount": formatted_amount(amount)}
+    cents = minor_units(amount)
+    return {"amount": cents, "currency_code": CURRENCY_CODE, "formatted_amount": formatted_amount(cents)}
 
 
 def dollars(amount: Decimal | None) -> float | None:
