@@ -43,6 +43,9 @@ def open_parts(settings: Settings, *, upgrade_schema: bool = True) -> Iterator[S
             yield SyncParts(infusionsoft.source, company.client(), state)
     finally:
         state.engine.dispose()
+    if settings.infusionsoft.api == "xmlrpc":
+        # After the work, not before: once Keap has switched XML-RPC off, the failure is the one line.
+        log.warning(sunset.notice())
 
 
 def infusionsoft_client(settings: Settings):
@@ -50,7 +53,6 @@ def infusionsoft_client(settings: Settings):
     if settings.infusionsoft.api == "xmlrpc":
         from syncsvc.infusionsoft.client import InfusionsoftClient
 
-        log.warning(sunset.notice())
         return InfusionsoftClient.from_settings(settings, infusionsoft_token_store(settings))
     from syncsvc.infusionsoft.rest.client import KeapRestClient
 

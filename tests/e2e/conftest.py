@@ -58,6 +58,19 @@ class World:
         return {"api": self.api, "base_url": self.keap.xmlrpc_url, "rest_base_url": self.keap.url + "/crm",
                 "timeout_seconds": 5.0, "requests_per_second": 10000, "requests_per_minute": 1000000}
 
+    def config_file(self, folder) -> str:
+        """A config file for the CLI (`main(["-c", path, ...])`) describing this connection."""
+        settings = self.settings()
+        path = folder / f"syncsvc-{self.api}.toml"
+        infusionsoft = "".join(f'{key} = {value!r}\n'.replace("'", '"') for key, value in self.infusionsoft_section().items())
+        path.write_text(
+            f"[infusionsoft]\n{infusionsoft}"
+            f'[quickbooks]\napi_base_url = "{self.qbo.api_base_url}"\ndiscovery_url = "{self.qbo.discovery_url}"\n'
+            f'realm_id = "{self.realm}"\ntimeout_seconds = 5.0\n'
+            f'[state]\ndatabase_url = "{settings.state.database_url}"\n'
+        )
+        return str(path)
+
     def cycle(self, **sync):
         settings = self.settings(**sync)
         with open_parts(settings, upgrade_schema=False) as parts:

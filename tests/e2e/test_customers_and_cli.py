@@ -17,16 +17,7 @@ def _qbo_customer(qb, display, given=None, family=None, email=None, company=None
 
 
 def _config(world, tmp_path):
-    path = tmp_path / "syncsvc.toml"
-    s = world.settings()
-    path.write_text(
-        f'[infusionsoft]\napi = "{world.api}"\nbase_url = "{world.keap.xmlrpc_url}"\n'
-        f'rest_base_url = "{world.keap.url}/crm"\nrequests_per_second = 1000\n'
-        f'[quickbooks]\napi_base_url = "{world.qbo.api_base_url}"\ndiscovery_url = "{world.qbo.discovery_url}"\n'
-        f'realm_id = "{world.realm}"\ntimeout_seconds = 5.0\n'
-        f'[state]\ndatabase_url = "{s.state.database_url}"\n'
-    )
-    return str(path)
+    return world.config_file(tmp_path)
 
 
 def test_contacts_match_by_email_name_and_company_city(world):

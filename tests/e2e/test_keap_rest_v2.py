@@ -3,15 +3,17 @@ connection moves from XML-RPC to REST v2 without posting anything twice or missi
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
+from syncsvc.cli import main
 from syncsvc.engine.cursors import READ_THROUGH_API
 from syncsvc.sandbox.infusionsoft import billing
 from syncsvc.sandbox.infusionsoft.generator import generate_account
 
-from .books import books
+from .books import books, order_issues
 from .conftest import make_world
 from .shop import Shop
 
@@ -96,3 +98,54 @@ def test_a_live_connection_switches_from_xmlrpc_to_rest_v2_posting_nothing_twice
     assert all(Decimal(str(i["Balance"])) == 0 for i in invoices)
     with world.state().unit() as uow:
         assert uow.watermark(READ_THROUGH_API) == "rest"
+
+
+def test_after_keaps_xmlrpc_switch_off_an_xmlrpc_sync_says_which_setting_to_change_and_rest_goes_on(
+        keap, qbo, tmp_path, monkeypatch, capsys):
+    shop = Shop(keap.store)
+    jane = shop.contact()
+    order_id, invoice_id = shop.order(jane, (shop.product(), "40.00", 1))
+    shop.charge(invoice_id, jane)
+    keap.set_xmlrpc_off_from(keap.store.aware_now() - timedelta(minutes=1))
+    on_xmlrpc = _world(keap, qbo, f"sqlite:///{tmp_path / 'xmlrpc.sqlite3'}", monkeypatch, "xmlrpc")
+    on_rest = _world(keap, qbo, f"sqlite:///{tmp_path / 'rest.sqlite3'}", monkeypatch, "rest")
+
+    assert main(["-c", on_xmlrpc.config_file(tmp_path), "sync"]) == 1
+    captured = capsys.readouterr()
+    [line] = captured.err.strip().splitlines()
+    assert "XML-RPC" in line and '[infusionsoft].api = "rest"' in line and "Traceback" not in captured.err
+    assert on_xmlrpc.entities("Invoice") == []
+
+    assert main(["-c", on_rest.config_file(tmp_path), "sync"]) == 0
+    assert on_rest.invoice(str(order_id))["Balance"] == 0
+
+
+def test_status_names_the_api_and_warns_a_connection_still_on_xmlrpc(keap, qbo, tmp_path, monkeypatch, capsys):
+    on_xmlrpc = _world(keap, qbo, f"sqlite:///{tmp_path / 'xmlrpc.sqlite3'}", monkeypatch, "xmlrpc")
+    assert main(["-c", on_xmlrpc.config_file(tmp_path), "status"]) == 0
+    out = capsys.readouterr().out
+    assert "Keap API: XML-RPC" in out and "2026-12-31" in out and 'api = "rest"' in out
+
+    on_rest = _world(keap, qbo, f"sqlite:///{tmp_path / 'rest.sqlite3'}", monkeypatch, "rest")
+    assert main(["-c", on_rest.config_file(tmp_path), "status", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["api"] == "rest" and report["notices"] == []
+
+
+def test_an_order_keaps_quickbooks_integration_created_is_skipped_with_the_reason(keap, qbo, tmp_path, monkeypatch):
+    shop = Shop(keap.store)
+    jane = shop.contact()
+    widget = shop.product()
+    from_qbo, qbo_invoice = shop.order(jane, (widget, "40.00", 1))
+    ours, our_invoice = shop.order(jane, (widget, "40.00", 2))
+    for invoice_id in (qbo_invoice, our_invoice):
+        shop.charge(invoice_id, jane)
+    keap.set_order_source_type(from_qbo, "QUICKBOOKS")
+    world = _world(keap, qbo, f"sqlite:///{tmp_path / 'state.sqlite3'}", monkeypatch, "rest")
+
+    summary = world.cycle()
+
+    assert [i["DocNumber"] for i in world.entities("Invoice")] == [str(ours)]
+    assert len(world.entities("Payment")) == 1
+    kind, reason = order_issues(world)[from_qbo]
+    assert kind == "skipped" and "QuickBooks integration" in reason and summary.counts["skipped"] == 1
