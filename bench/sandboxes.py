@@ -41,6 +41,7 @@ def main() -> int:
     # Throwaway sandbox credentials, handed to the parent process over a pipe.
     print(json.dumps({
         "keap_url": keap.xmlrpc_url,
+        "keap_rest_url": keap.rest_url,
         "keap_key": keap.SERVICE_KEY,
         "qbo_api_base_url": qbo.api_base_url,
         "qbo_discovery_url": qbo.discovery_url,

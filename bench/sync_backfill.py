@@ -45,7 +45,7 @@ _QUERY_ENTITY = re.compile(r"\bFROM\s+(\w+)", re.IGNORECASE)
 
 
 class CallCounter:
-    """Counts Infusionsoft XML-RPC calls (by method) and QBO HTTP requests (by kind and entity)."""
+    """Counts Infusionsoft calls (XML-RPC methods or REST v2 operations) and QBO HTTP requests (by kind and entity)."""
 
     def __init__(self) -> None:
         self.keap: Counter = Counter()
@@ -86,11 +86,12 @@ def stop_sandboxes(child: subprocess.Popen) -> dict:
     return json.loads(line) if line else {}
 
 
-def settings_for(info: dict, database_url: str, batch_size: int):
+def settings_for(info: dict, database_url: str, batch_size: int, api: str = "rest"):
     from syncsvc.config import settings_from_dict
 
     return settings_from_dict({
-        "infusionsoft": {"base_url": info["keap_url"], "requests_per_second": 10**6, "requests_per_minute": 10**9},
+        "infusionsoft": {"api": api, "base_url": info["keap_url"], "rest_base_url": info["keap_rest_url"],
+                         "requests_per_second": 10**6, "requests_per_minute": 10**9},
         "quickbooks": {"api_base_url": info["qbo_api_base_url"], "discovery_url": info["qbo_discovery_url"],
                        "realm_id": info["realm"], "requests_per_minute": 10**9},
         "state": {"database_url": database_url},
@@ -122,6 +123,17 @@ def run_backfill(settings, counter: CallCounter):
     state = state_store(settings)
     qb = open_company(settings).client()
     qb.session.hooks["response"].append(counter.qbo_response)
+    if settings.infusionsoft.api == "rest":
+        from syncsvc.infusionsoft.rest.client import KeapRestClient
+
+        try:
+            with KeapRestClient.from_settings(settings) as keap:
+                try:
+                    return run_cycle(keap.source, qb, state, settings.sync)
+                finally:
+                    counter.keap.update(keap.caller.calls_by_operation)
+        finally:
+            state.engine.dispose()
     http = httpx.Client(timeout=settings.infusionsoft.timeout_seconds,
                         event_hooks={"request": [counter.keap_request]})
     try:
@@ -148,19 +160,21 @@ def main() -> int:
     default_batch = SyncSettings().batch_size
     parser.add_argument("--batch-size", type=int, default=default_batch,
                         help=f"[sync].batch_size (default: the service's, {default_batch})")
+    parser.add_argument("--api", choices=("rest", "xmlrpc"), default="rest",
+                        help="the Keap API to read: REST v2 (default) or XML-RPC")
     parser.add_argument("--database-url", help="state database (default: SQLite in a temporary directory)")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="also report the Python-heap peak (slows the sync down about 2x)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object as well")
     args = parser.parse_args()
 
-    print(f"Generating {args.orders:,} orders in the sandbox process...", flush=True)
+    print(f"Generating {args.orders:,} orders in the sandbox process (reading Keap through {args.api})...", flush=True)
     child, info = start_sandboxes(args.orders, args.seed)
     try:
         with tempfile.TemporaryDirectory(prefix="syncsvc-bench-") as tmp:
             database_url = args.database_url or f"sqlite:///{Path(tmp) / 'state.sqlite3'}"
             prepare_state(info, database_url)
-            settings = settings_for(info, database_url, args.batch_size)
+            settings = settings_for(info, database_url, args.batch_size, args.api)
             counter = CallCounter()
             rss_before = rss_mb()
             if args.tracemalloc:
@@ -192,6 +206,7 @@ def compute_figures(args, info, summary, counter, seconds, cpu_seconds, rss_befo
     keap_minutes = keap_calls / KEAP_CALLS_PER_MINUTE
     qbo_minutes = qbo_requests / QBO_REQUESTS_PER_MINUTE
     return {
+        "api": args.api,
         "orders_generated": args.orders,
         "orders_synced": c["orders"],
         "invoices": c["invoices"], "sales_receipts": c["sales_receipts"], "payments": c["payments"],

@@ -29,7 +29,27 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--real-quotas", action="store_true", help="enforce Keap's service-key quotas (10/s, 240/min) instead of none"
     )
+    parser.add_argument(
+        "--xmlrpc-off-from", type=moment, metavar="WHEN",
+        help="switch the sandbox's XML-RPC face off from WHEN (ISO date or date-time, UTC unless it says; "
+        "'now' for at once), as Keap does after 2026-12-31; REST v2 goes on",
+    )
     parser.set_defaults(handler=run)
+
+
+def moment(text: str):
+    """--xmlrpc-off-from: 'now', an ISO date (midnight UTC) or an ISO date-time (UTC unless it has an offset)."""
+    from argparse import ArgumentTypeError
+    from datetime import datetime, timezone
+
+    if text.strip().lower() == "now":
+        return datetime.now(timezone.utc)
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ArgumentTypeError(f"{text!r}: expected 'now', a date such as 2027-01-01 "
+                          f"or a date-time such as 2027-01-01T05:00:00+00:00") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def start_sandboxes(infusionsoft_port: int = 0, quickbooks_port: int = 0, real_quotas: bool = False):
@@ -68,6 +88,8 @@ def run(args) -> int:
         from syncsvc.sandbox.infusionsoft.generator import generate_account
 
         generate_account(infusionsoft.store, orders=args.orders, seed=args.seed, mix=args.mix)
+    if args.xmlrpc_off_from is not None:
+        infusionsoft.set_xmlrpc_off_from(args.xmlrpc_off_from)
     tokens = quickbooks.issue_tokens(realm_id)
     # These are the sandboxes' own throwaway credentials, printed so a person can copy them.
     print("Sandboxes are running. Put these lines in your config file:\n")

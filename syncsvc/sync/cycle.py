@@ -58,11 +58,8 @@ def _cycle(sync: OrderSync, summary: SyncSummary, progress: Callable[[int, int],
     api = source_api(source)
     with sync.state.unit() as uow:
         read_through = uow.watermark(cursors.READ_THROUGH_API)
-    if read_through is not None and read_through != api and marks:
-        log.warning("connection %s now reads Keap through %s (its watermarks were read through %s): this cycle "
-                    "re-reads %d h of orders and %d h of payments once; nothing already in QuickBooks is posted again",
-                    sync.state.connection, API_NAMES.get(api, api), API_NAMES.get(read_through, read_through),
-                    cursors.SWITCH_ORDER_OVERLAP_MINUTES // 60, cursors.SWITCH_PAYMENT_LOOKBACK_HOURS)
+    switched = read_through is not None and read_through != api and bool(marks)
+    if switched:
         engine = cursors.after_api_switch(engine)
 
     # The scans stream: only ids and the watermark maxima are kept, so a backfill of a
@@ -117,6 +114,12 @@ def _cycle(sync: OrderSync, summary: SyncSummary, progress: Callable[[int, int],
                 uow.set_watermark(name, str(value))
         if read_through != api:
             uow.set_watermark(cursors.READ_THROUGH_API, api)
+    if switched:
+        # Said once the move has worked: a cycle that fails says only why it failed.
+        log.warning("connection %s now reads Keap through %s (it read through %s before): this cycle re-read %d h of "
+                    "orders and %d h of payments once; nothing already in QuickBooks was posted again",
+                    sync.state.connection, API_NAMES.get(api, api), API_NAMES.get(read_through, read_through),
+                    cursors.SWITCH_ORDER_OVERLAP_MINUTES // 60, cursors.SWITCH_PAYMENT_LOOKBACK_HOURS)
     summary.watermarks = {k: str(v) for k, v in new_marks.items()}
 
 

@@ -59,7 +59,7 @@ def test_one_account_books_the_same_through_rest_v2_as_through_xmlrpc(keap, qbo,
 
 
 def test_a_live_connection_switches_from_xmlrpc_to_rest_v2_posting_nothing_twice_and_missing_nothing(
-        keap, qbo, database_url, monkeypatch):
+        keap, qbo, database_url, monkeypatch, caplog):
     store, shop = keap.store, Shop(keap.store)
     jane = shop.contact()
     bob = shop.contact("Bob", "Jones", "bob@example.com")
@@ -86,6 +86,7 @@ def test_a_live_connection_switches_from_xmlrpc_to_rest_v2_posting_nothing_twice
     world.api = "rest"
     world.cycle()
     world.cycle()
+    assert len([r for r in caplog.records if "now reads Keap through REST v2" in r.getMessage()]) == 1
 
     every_order = {paid_by_card, open_order, paid_by_check, midnight_order, backdated_order}
     invoices = world.entities("Invoice")

@@ -27,6 +27,7 @@ import json
 import logging
 import random as _random
 import time
+from collections import Counter
 from typing import Any, Callable
 
 import urllib3
@@ -83,6 +84,7 @@ class RestCaller:
         self.contacts = ContactApi(self.api_client)
         self.products = ProductsApi(self.api_client)
         self.calls = 0
+        self.calls_by_operation: Counter[str] = Counter()  # operationId -> HTTP requests
         self._auth = auth
         self._limiter = limiter
         self._policy = policy
@@ -137,6 +139,7 @@ class RestCaller:
         request_headers = dict(self._auth.headers())
         started = time.monotonic()
         self.calls += 1
+        self.calls_by_operation[operation] += 1
         apievents.emit(API, apievents.CALL)
         response = None
         try:
