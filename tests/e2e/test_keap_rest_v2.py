@@ -150,3 +150,35 @@ def test_an_order_keaps_quickbooks_integration_created_is_skipped_with_the_reaso
     assert len(world.entities("Payment")) == 1
     kind, reason = order_issues(world)[from_qbo]
     assert kind == "skipped" and "QuickBooks integration" in reason and summary.counts["skipped"] == 1
+
+
+def test_keap_api_drift_is_logged_once_and_the_sync_goes_on(keap, qbo, tmp_path, monkeypatch, caplog):
+    """Keap adds an item type and a field the SDK's models do not know: the orders still post."""
+    from syncsvc.sandbox.infusionsoft.rest import projection
+
+    plain_item = projection.order_item
+
+    def drifted_item(view, item):
+        answer = plain_item(view, item)
+        if answer.get("item_type") == "PRODUCT":
+            answer["item_type"] = "GIFT_CARD"  # not in the SDK's enum
+            answer["gift_message"] = "Happy birthday"  # not in the SDK's model
+        return answer
+
+    monkeypatch.setattr(projection, "order_item", drifted_item)
+    shop = Shop(keap.store)
+    jane = shop.contact()
+    widget = shop.product()
+    orders = [shop.order(jane, (widget, "40.00", 1)) for _ in range(3)]
+    for _, invoice_id in orders:
+        shop.charge(invoice_id, jane)
+    world = _world(keap, qbo, f"sqlite:///{tmp_path / 'state.sqlite3'}", monkeypatch, "rest")
+
+    summary = world.cycle()
+
+    assert summary.ok and summary.counts["invoices"] == 3 and summary.counts["payments"] == 3
+    for order_id, _ in orders:
+        invoice = world.invoice(str(order_id))
+        assert Decimal(str(invoice["TotalAmt"])) == Decimal("40.00") and invoice["Balance"] == 0
+    drift = [r for r in caplog.records if "GIFT_CARD" in r.getMessage()]
+    assert len(drift) == 1 and drift[0].levelname == "WARNING"

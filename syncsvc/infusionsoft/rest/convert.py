@@ -188,7 +188,9 @@ def item_type(name: Any, account: Account) -> ItemType:
         return ItemType.UNKNOWN
     code = ITEM_TYPES.get(str(name).upper())
     if code is None:
-        account.notices.once(("item_type", str(name)), "Keap order item type %r is unknown; read as UNKNOWN (0)", name)
+        # The same key as the loader's enum notice: a type the SDK does not list is reported once, there.
+        account.notices.once(("enum", "OrderItem", "item_type", str(name)),
+                             "Keap order item type %r is unknown; read as UNKNOWN (0)", name)
         return ItemType.UNKNOWN
     return code
 
