@@ -157,7 +157,7 @@ def test_an_unknown_item_type_is_unknown_and_logged_once(account, notices, caplo
     items = [{"id": str(n), "item_type": "GIFT_WRAP", "quantity": 1, "price_per_unit": usd(100)} for n in (1, 2)]
     records = convert.order_item_records(order_model(notices, order_items=items), account)
     assert [r.item_type for r in records] == [ItemType.UNKNOWN, ItemType.UNKNOWN]
-    assert len([r for r in caplog.records if "GIFT_WRAP" in r.getMessage() and "UNKNOWN" in r.getMessage()]) == 1
+    assert len([r for r in caplog.records if "GIFT_WRAP" in r.getMessage()]) == 1  # one line, not one per record or layer
 
 
 # -- records -------------------------------------------------------------------------------
