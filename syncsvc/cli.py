@@ -11,7 +11,7 @@ from syncsvc.errors import SyncsvcError
 from syncsvc.service.logsetup import configure_logging
 
 # Each module in syncsvc.commands registers its own sub-command(s).
-COMMAND_MODULES = ("sandbox", "demo", "connect", "db", "sync", "status", "link", "run")
+COMMAND_MODULES = ("sandbox", "demo", "connect", "db", "sync", "status", "link", "check_rest", "run")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -182,3 +182,73 @@ def test_keap_api_drift_is_logged_once_and_the_sync_goes_on(keap, qbo, tmp_path,
         assert Decimal(str(invoice["TotalAmt"])) == Decimal("40.00") and invoice["Balance"] == 0
     drift = [r for r in caplog.records if "GIFT_CARD" in r.getMessage()]
     assert len(drift) == 1 and drift[0].levelname == "WARNING"
+
+
+def _keap_rest_renames_card_references(monkeypatch):
+    """Keap's REST v2 gives card payments other references than XML-RPC's RefNum (unconfirmed either way)."""
+    from syncsvc.infusionsoft.rest import references
+
+    plain = references.merchant_reference
+
+    def renamed(payment, transactions):
+        ref = plain(payment, transactions)
+        return f"ch_{ref}" if ref else ref
+
+    monkeypatch.setattr(references, "merchant_reference", renamed)
+
+
+def _paid_orders(keap, count=3):
+    shop = Shop(keap.store)
+    jane = shop.contact()
+    widget = shop.product()
+    orders = []
+    for n in range(count):
+        order_id, invoice_id = shop.order(jane, (widget, "40.00", n + 1))
+        shop.charge(invoice_id, jane) if n % 2 == 0 else shop.pay_manually(invoice_id, Decimal(40 * (n + 1)), keap.store.now())
+        orders.append(order_id)
+    return orders
+
+
+def test_check_rest_compares_orders_through_both_apis_before_a_move(keap, qbo, tmp_path, monkeypatch, capsys):
+    orders = _paid_orders(keap)
+    world = _world(keap, qbo, f"sqlite:///{tmp_path / 'state.sqlite3'}", monkeypatch, "xmlrpc")
+    ids = ",".join(map(str, orders + [99999]))
+
+    assert main(["-c", world.config_file(tmp_path), "check-rest", "--orders", ids]) == 0
+    out = capsys.readouterr().out
+    assert out.count("the same through both APIs") == 3 and "order 99999: not found through either API" in out
+    assert "reference IS-PAY-" in out  # a manual payment's reference is the same by construction
+
+    _keap_rest_renames_card_references(monkeypatch)
+    assert main(["-c", world.config_file(tmp_path), "check-rest", "--orders", ids]) == 1
+    out = capsys.readouterr().out
+    card_payment = keap.store.find("Payment", "InvoiceId", keap.store.find("Invoice", "JobId", orders[0])[0]["Id"])[0]
+    ref_num = keap.store.find("CCharge", "PaymentId", card_payment["Id"])[0]["RefNum"]
+    assert f"payment {card_payment['Id']}: DIFFERS: XML-RPC {ref_num}" in out and f"REST v2 ch_{ref_num}" in out
+    assert "moving is still safe" in out
+    assert world.entities("Invoice") == []  # it writes nothing
+
+
+def test_a_move_to_rest_v2_posts_no_payment_twice_even_when_keap_renames_its_references(
+        keap, qbo, tmp_path, monkeypatch):
+    orders = _paid_orders(keap, count=4)
+    world = _world(keap, qbo, f"sqlite:///{tmp_path / 'state.sqlite3'}", monkeypatch, "xmlrpc")
+    world.cycle()
+    posted = Counter(p["PaymentRefNum"] for p in world.entities("Payment"))
+    assert len(posted) == 4
+
+    _keap_rest_renames_card_references(monkeypatch)
+    for order_id in orders:  # every order is edited after the move, so each is planned again
+        invoice_id = keap.store.find("Invoice", "JobId", order_id)[0]["Id"]
+        billing.add_item(keap.store, invoice_id, 0, 1, Decimal("5.00"), 1, "Shipping")
+    world.api = "rest"
+    summary = world.cycle()
+
+    assert summary.ok and not summary.failed and not summary.held
+    assert Counter(p["PaymentRefNum"] for p in world.entities("Payment")) == posted
+    assert summary.counts["payments"] == 0 and summary.counts["updated"] == 4
+    new_order = _paid_orders(keap, count=1)[0]
+    world.cycle()
+    [new_payment] = [p for p in world.entities("Payment") if p["PaymentRefNum"] not in posted]
+    assert new_payment["PaymentRefNum"].startswith("ch_")
+    assert world.invoice(str(new_order))["Balance"] == 0
