@@ -104,6 +104,47 @@ def total_mismatch(mapped: MappedLines, order_items: Iterable[OrderItem], invoic
     )
 
 
+def fractional_cent_prices(mapped: MappedLines, order_items: Iterable[OrderItem]) -> str | None:
+    """None when every posted line's unit price is whole cents, else a reason naming each line that is not.
+
+    QuickBooks rejects a line whose UnitPrice has a fraction of a cent (error 6070, "Amount calculation
+    incorrect"), so such an order cannot be posted as it is; the price must be corrected in Keap."""
+    by_id = {oi.id: oi for oi in order_items}
+    bad = [line for line in mapped.lines if line.unit_price != cents(line.unit_price)]
+    if not bad:
+        return None
+    described = ", ".join(
+        f"#{line.order_item_id} {_name(by_id.get(line.order_item_id), line)} ({line.quantity} x {line.unit_price})"
+        for line in bad
+    )
+    one = len(bad) == 1
+    return (
+        f"order item{'' if one else 's'} {described} {'has a unit price' if one else 'have unit prices'} with a "
+        f"fraction of a cent, which QuickBooks rejects (error 6070): set a whole-cent price on "
+        f"{'it' if one else 'them'} in Keap"
+    )
+
+
+def negative_total(mapped: MappedLines, kind_name: str) -> str | None:
+    """None unless the document total is below zero (discounts larger than the lines), which QuickBooks
+    refuses ("Transaction total can't be negative"); else a reason naming the discounts to correct."""
+    if mapped.total >= ZERO:
+        return None
+    discounts = [line for line in mapped.lines if line.item_type.is_special]
+    sales = sum((line.amount for line in mapped.lines if not line.item_type.is_special), ZERO)
+    off = "; ".join(f"#{line.order_item_id} {line.description or 'discount'} {line.amount}" for line in discounts)
+    detail = f" (lines {cents(sales + (mapped.tax_total or ZERO))}, discounts {off})" if discounts else ""
+    return (
+        f"its total {mapped.total} is negative{detail}, and QuickBooks does not accept a negative {kind_name}: "
+        f"make the discounts no larger than the order in Keap, or enter a credit memo in QuickBooks by hand"
+    )
+
+
+def _name(order_item: OrderItem | None, line: PlannedLine) -> str:
+    name = (order_item.name if order_item is not None else "") or line.description
+    return repr(name) if name else "(no name)"
+
+
 def _item_for(order_item: OrderItem, products: Mapping[int, Product], catalog: ItemCatalog, settings: EngineSettings) -> ItemChoice:
     kind = order_item.item_type
     if kind == ItemType.SHIPPING:

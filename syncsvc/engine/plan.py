@@ -22,7 +22,7 @@ from syncsvc.engine.customers import CustomerResolution
 from syncsvc.engine.documents import INVOICE, SALES_RECEIPT, CustomerRef, PlannedDocument, ReceiptPayment, join_memo
 from syncsvc.engine.hashing import content_hash
 from syncsvc.engine.items import ItemCatalog, QboItem
-from syncsvc.engine.lines import map_lines, total_mismatch
+from syncsvc.engine.lines import fractional_cent_prices, map_lines, negative_total, total_mismatch
 from syncsvc.engine.numbering import DocNumberTooLong, doc_number, ids_memo
 from syncsvc.engine.payments import PaymentDecisions, decide_payments, plan_payment
 from syncsvc.engine.plans import plan_terms
@@ -182,9 +182,13 @@ def _document(bundle: OrderBundle, kind: str, customer: CustomerRef, settings: E
     except DocNumberTooLong as exc:
         raise _NotPostable(str(exc)) from None
     mapped = map_lines(bundle.order_items, bundle.products_by_id, catalog, settings)
-    mismatch = total_mismatch(mapped, bundle.order_items, invoice)
-    if mismatch:
-        raise _NotPostable(mismatch)
+    # Held here, before any write, with the fix named: a total that differs from Keap's, and what
+    # QuickBooks would refuse at every attempt (a unit price with a fraction of a cent, a negative total).
+    unpostable = (total_mismatch(mapped, bundle.order_items, invoice)
+                  or fractional_cent_prices(mapped, bundle.order_items)
+                  or negative_total(mapped, "invoice" if kind == INVOICE else "sales receipt"))
+    if unpostable:
+        raise _NotPostable(unpostable)
     if not mapped.lines:
         raise _NothingToPost(f"order {order.id} has no line with an amount (total {mapped.total})")
 

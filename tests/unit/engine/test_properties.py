@@ -91,7 +91,11 @@ def test_planned_totals_match_and_numbers_and_references_are_unique(book, engine
     for bundle in book:
         start = state()
         plan = plan_order(bundle, start, engine_settings)
-        assert not plan.holds, plan.holds  # a consistent order book is always postable
+        if _refused_by_quickbooks(bundle, engine_settings):
+            # A unit price with a fraction of a cent, or a negative total: held (or skipped first), never posted.
+            assert not [a for a in plan.actions if isinstance(a, (CreateInvoice, CreateSalesReceipt, CreatePayment))]
+            continue
+        assert not plan.holds, plan.holds  # a consistent order book QuickBooks accepts is always postable
         for action in plan.actions:
             if isinstance(action, (CreateInvoice, CreateSalesReceipt)):
                 document = action.document
@@ -111,6 +115,15 @@ def test_planned_totals_match_and_numbers_and_references_are_unique(book, engine
             assert again.actions == ()
     assert len(doc_numbers) == len(set(doc_numbers))
     assert len(payment_refs) == len(set(payment_refs))
+
+
+def _refused_by_quickbooks(bundle: OrderBundle, engine_settings: EngineSettings) -> bool:
+    """What QuickBooks would refuse: a posted line's unit price with a fraction of a cent, a negative total."""
+    cent = Decimal("0.01")
+    posted = [i for i in bundle.order_items
+              if (i.quantity * i.price_per_unit).quantize(cent, "ROUND_HALF_UP") != 0
+              and not (i.item_type == ItemType.TAX and engine_settings.tax_mode == "txn_tax_detail")]
+    return any(i.price_per_unit != i.price_per_unit.quantize(cent) for i in posted) or bundle.invoice.total < 0
 
 
 @hsettings(max_examples=60, deadline=None)
