@@ -16,6 +16,9 @@ ids into clusters and reads each cluster as one range, `Fk ~>=~ low` ordered
 by Fk ascending, stopping past the cluster's highest id; when that would take
 more calls than one scan of everything from the lowest id, it scans instead.
 So a call per parent never happens unless a single scan would cost more.
+Fk is not unique and MySQL lists equal keys in no stable order, so a range is
+paged by key (each page restarts at its last key), never by offset, which
+could skip a child whose parent's run straddles a page boundary.
 """
 
 from __future__ import annotations
@@ -158,23 +161,48 @@ class DataService:
             yield from self._parent_range(table, parent_field, group, fields)
 
     def _parent_range(self, table: str, parent_field: str, group: list[int], fields: list[str]) -> Iterator[Row]:
+        """The rows of one cluster of parents: `Fk >= low` ordered by Fk, stopping past the highest.
+
+        Paged by key, not by offset: MySQL lists rows with equal keys in no promised order, and may
+        list them differently from one query to the next, so an offset page boundary falling inside a
+        run of one parent's children could skip a row. A full page is trusted only below its last key
+        (every row with a smaller key came before it); the next page starts again at that key. A run of
+        one key that fills a whole page is read on its own, by Id, which is unique."""
         low, high, members = group[0], group[-1], set(group)
         fields = fields if "Id" in fields else ["Id", *fields]
         seen: set[int] = set()
-        page = 0
+        condition = f"~>=~ {low}"
         while True:
             rows = self.query(
-                table, {parent_field: f"~>=~ {low}"}, fields, limit=self.page_size, page=page,
+                table, {parent_field: condition}, fields, limit=self.page_size, page=0,
                 order_by=parent_field, ascending=True,
             )
+            full = len(rows) >= self.page_size
+            last = int(rows[-1].get(parent_field) or 0) if rows else 0
+            taken, past_high = [], False
             for row in rows:
                 parent = int(row.get(parent_field) or 0)
                 if parent > high:
-                    return
+                    past_high = True
+                    break
+                if full and parent == last:
+                    break  # this key's run may go on past the page: read from it again
                 row_id = int(row.get("Id") or 0)
                 if parent in members and row_id not in seen:
                     seen.add(row_id)
-                    yield row
-            if len(rows) < self.page_size:
+                    taken.append(row)
+            # Every run of a key is whole here: yielded by key, then Id, whatever order Keap chose.
+            yield from sorted(taken, key=lambda r: (int(r.get(parent_field) or 0), int(r.get("Id") or 0)))
+            if past_high or not full:
                 return
-            page += 1
+            if int(rows[0].get(parent_field) or 0) == last:
+                # One key fills the page: page through that key alone in Id order, then go past it.
+                if last in members:
+                    for row in self.iter_query(table, {parent_field: last}, fields):
+                        row_id = int(row.get("Id") or 0)
+                        if row_id not in seen:
+                            seen.add(row_id)
+                            yield row
+                condition = f"~>~ {last}"
+            else:
+                condition = f"~>=~ {last}"

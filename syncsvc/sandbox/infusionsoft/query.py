@@ -9,6 +9,8 @@
 - Different fields are ANDed; there is no OR.
 Paging is offset = page * limit with limit capped at 1000; with `orderBy` the
 order is descending unless `ascending` is true; without it rows come in Id order.
+Rows whose `orderBy` values tie come in a different order on each page, as
+MySQL allows (a run of ties can straddle a page boundary unstably).
 """
 
 from __future__ import annotations
@@ -218,8 +220,17 @@ def find_rows(
                 seen += 1
         return found
     matched = [row for row in source if query.matches(row)]
-    matched.sort(key=_order_key(order_by, ftype not in (INT, DOUBLE, DATETIME)), reverse=not ascending)
+    key = _order_key(order_by, ftype not in (INT, DOUBLE, DATETIME))
+    # MySQL promises no order among rows with equal keys, and Keap's answers show it: each query may
+    # list a run of ties differently, so offset paging by a non-unique key can skip or repeat rows
+    # at a page boundary. Ties are shuffled here per page (reproducibly), so clients must cope.
+    matched.sort(key=lambda row: (key(row), _tie_order(row, page)), reverse=not ascending)
     return matched[offset:end]
+
+
+def _tie_order(row: dict, page: int) -> int:
+    """A different, reproducible order of tied rows for every page asked."""
+    return hash((int(row.get("Id") or 0), page))  # ints hash the same in every process
 
 
 def count_rows(store: AccountStore, table: str, query_data: dict) -> int:
