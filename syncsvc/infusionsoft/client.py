@@ -14,6 +14,7 @@ from syncsvc.config import ENV, Settings
 from syncsvc.errors import ConfigError
 from syncsvc.infusionsoft.auth import Auth, LegacyKeyAuth, OAuthAuth, ServiceKeyAuth, seed_refresh_token
 from syncsvc.infusionsoft.dataservice import DataService
+from syncsvc.infusionsoft.endpoints import check_keap_url
 from syncsvc.infusionsoft.invoiceservice import InvoiceService
 from syncsvc.infusionsoft.records import PayPlan
 from syncsvc.infusionsoft.source import XmlRpcOrderSource
@@ -54,6 +55,9 @@ class InfusionsoftClient:
         SYNCSVC_INFUSIONSOFT_REFRESH_TOKEN when empty; an in-memory store when None).
         """
         conf = settings.infusionsoft
+        check_keap_url(conf.base_url, "base_url")
+        if conf.auth == "oauth":
+            check_keap_url(conf.token_url, "token_url")
         owns_http = http is None
         http = http or httpx.Client(timeout=conf.timeout_seconds)
         auth: Auth

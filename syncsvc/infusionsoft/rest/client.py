@@ -14,6 +14,7 @@ from syncsvc.config import ENV, Settings
 from syncsvc.errors import ConfigError
 from syncsvc.infusionsoft.auth import Auth, OAuthAuth, seed_refresh_token
 from syncsvc.infusionsoft.client import LIMIT_MARGIN_SECONDS
+from syncsvc.infusionsoft.endpoints import check_keap_url
 from syncsvc.infusionsoft.rest.auth import BearerServiceKey
 from syncsvc.infusionsoft.rest.caller import RestCaller
 from syncsvc.infusionsoft.rest.convert import Account
@@ -55,6 +56,9 @@ class KeapRestClient:
         SYNCSVC_INFUSIONSOFT_REFRESH_TOKEN when empty; an in-memory store when None).
         """
         conf = settings.infusionsoft
+        check_keap_url(conf.rest_base_url, "rest_base_url")
+        if conf.auth == "oauth":
+            check_keap_url(conf.token_url, "token_url")
         token_http: httpx.Client | None = None
         auth: Auth
         if conf.auth == "oauth":
