@@ -4,7 +4,8 @@ The `connection_locks` row names its holder and an expiry. Taking it is one
 atomic statement (an UPDATE that only matches an expired row or our own, else
 an INSERT that the primary key lets only one process win), so it works the
 same on SQLite and PostgreSQL. The holder renews it every third of the TTL; a
-killed daemon stops renewing and its lease lapses after at most one TTL.
+killed daemon stops renewing and its lease lapses after at most one TTL, or at
+once for a contender on the same host, which sees that the holder's pid is gone.
 Times come from this machine's clock in UTC, so hosts sharing a PostgreSQL
 database need their clocks in sync to well within the TTL.
 """
@@ -43,6 +44,30 @@ DAEMON, SYNC_BY_HAND = "daemon", "sync"
 def holder_name(role: str = DAEMON) -> str:
     """`daemon@host:pid:tag` or `sync@host:pid:tag`: who holds a lease, and whether it serves queued re-syncs."""
     return f"{role}@{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def holder_process_gone(holder: str) -> bool:
+    """True only for a holder named on this host (`role@host:pid:tag`) whose pid no longer runs (or is a
+    zombie waiting to be reaped). Another host's holder, this process, or a name that does not parse:
+    False, so its lease is respected until it lapses."""
+    _, at, rest = holder.partition("@")
+    parts = rest.rsplit(":", 2) if at else []
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    pid = int(parts[1])
+    if pid <= 1 or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, as another user
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rpartition(")")[2].split()[0] in ("Z", "X")  # killed, not yet reaped
+    except (OSError, IndexError):
+        return False
 
 
 @dataclass(frozen=True)
@@ -93,8 +118,24 @@ class ConnectionLease:
             with self.engine.begin() as conn:
                 conn.execute(insert(LOCKS).values(connection=self.connection, **values))
         except IntegrityError:
-            return False  # someone else holds it (or took it a moment ago)
+            # Someone else holds it (or took it a moment ago), unless that process is dead.
+            return self._take_over_dead_holder(values)
         return True
+
+    def _take_over_dead_holder(self, values: dict) -> bool:
+        """Take the lease from a holder on this host whose process is gone (killed -9, crashed): a
+        restart need not wait out its TTL. Atomic: only the row naming that very holder is taken."""
+        current = self.current()
+        if current is None or current.holder == self.holder or not holder_process_gone(current.holder):
+            return False
+        with self.engine.begin() as conn:
+            taken = conn.execute(update(LOCKS).where(
+                LOCKS.c.connection == self.connection, LOCKS.c.holder == current.holder,
+            ).values(**values)).rowcount
+        if taken:
+            log.warning("connection %s: took over the lock of %s, whose process is gone", self.connection,
+                        current.holder)
+        return bool(taken)
 
     def renew(self) -> bool:
         """Push the expiry out; False when the lease is no longer ours."""
