@@ -103,8 +103,8 @@ def _cycle(sync: OrderSync, summary: SyncSummary, progress: Callable[[int, int],
     with sync.state.unit() as uow:
         for order_id in missing & retried:  # deleted in Infusionsoft since: nothing left to post
             uow.resolve_issue("order", order_id)
-    if summary.stopped:
-        return
+    if summary.stopped or summary.unread_batches:
+        return  # the watermarks stay: the next run reads what this one did not finish again
 
     new_marks = cursors.advance_orders(marks, [updated.value])
     new_marks = cursors.advance_payments(new_marks, [p for p in (last_dated, highest_id) if p is not None])

@@ -8,6 +8,7 @@ recorded with its reason and the others go on.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -24,7 +25,7 @@ from syncsvc.engine.payments import full_reference, short_reference
 from syncsvc.engine.plan import OrderBundle, plan_order
 from syncsvc.infusionsoft.errors import InfusionsoftActionRequired
 from syncsvc.infusionsoft.source import OrderSource
-from syncsvc.quickbooks.errors import QuickBooksReconnectRequired
+from syncsvc.quickbooks.errors import QuickBooksError, QuickBooksReconnectRequired
 from syncsvc.store.state import StateStore
 from syncsvc.sync.bundles import read_bundles
 from syncsvc.sync.executor import ERROR, HELD, POSTED, SKIPPED, OrderOutcome, PlanExecutor
@@ -32,6 +33,8 @@ from syncsvc.sync.posted import item_lookups, posted_state
 from syncsvc.sync.resolve import QboDirectory
 
 log = logging.getLogger(__name__)
+
+_STOPPED = "stopped"  # _preload's answer when asked to stop while waiting for QuickBooks
 
 COUNT_KEYS = ("orders", "invoices", "sales_receipts", "updated", "payments", "duplicates_avoided",
               "customers_created", "items_created", "unknown_items", "held", "skipped", "errors")
@@ -47,6 +50,9 @@ class SyncSummary:
     held: dict[int, str] = field(default_factory=dict)
     watermarks: dict[str, str] = field(default_factory=dict)
     stopped: bool = False  # asked to stop between orders; the rest waits for the next run
+    # Batches whose bulk reads QuickBooks kept refusing: their orders are recorded as errors (retried next
+    # run) and the cycle leaves its watermarks where they were.
+    unread_batches: int = 0
 
     @property
     def ok(self) -> bool:
@@ -115,10 +121,17 @@ class OrderSync:
             bundles = read_bundles(self.source, chunk)
             missing.update(set(chunk) - set(bundles))
             wanted = [bundles[i] for i in chunk if i in bundles and keep(bundles[i])]
-            self._preload_items(wanted)
-            self._preload_customers(wanted)
-            self._preload_payments(wanted)
-            self._preload_documents(wanted)
+            refused = self._preload(wanted, should_stop)
+            if refused is _STOPPED:
+                summary.stopped = True
+                return missing
+            if refused is not None:
+                summary.unread_batches += 1
+                for bundle in wanted:
+                    self._not_read(bundle, refused, summary)
+                    done += 1
+                    progress(done, len(ids))
+                wanted = []
             for bundle in wanted:
                 if should_stop():
                     summary.stopped = True
@@ -129,6 +142,50 @@ class OrderSync:
             done += len(chunk) - len(wanted)  # missing or kept out: nothing to do for them
             progress(done, len(ids))
         return missing
+
+    def _preload(self, bundles: list[OrderBundle], should_stop: Callable[[], bool] = never_stop) -> str | None:
+        """Read in bulk what the batch's orders need from QuickBooks. None when done; _STOPPED when asked to
+        stop while waiting; else the reason its orders cannot go on now: QuickBooks refused (429, 5xx, no
+        answer) even after the client's retries, a wait and one more try. A request QuickBooks rejects
+        outright only loses the bulk read: each order then asks for itself, so a bad one fails alone."""
+        for attempt in (1, 2):
+            try:
+                self._preload_items(bundles)
+                self._preload_customers(bundles)
+                self._preload_payments(bundles)
+                self._preload_documents(bundles)
+                return None
+            except QuickBooksReconnectRequired:
+                raise  # the whole connection is paused
+            except QuickBooksError as exc:
+                if not exc.retriable:
+                    log.warning("QuickBooks refused a bulk read for %d orders (%s); each order asks for itself",
+                                len(bundles), exc)
+                    return None
+                if attempt == 2:
+                    log.warning("QuickBooks still refuses the bulk reads for %d orders (%s); they are retried "
+                                "next cycle", len(bundles), exc)
+                    return (f"QuickBooks kept refusing the bulk reads of this order's batch, even after waiting "
+                            f"({exc}); retried next cycle")
+                wait = self._wait_after(exc)
+                log.warning("QuickBooks refused the bulk reads for %d orders (%s); waiting %.1f s, then going on",
+                            len(bundles), exc, wait)
+                if not _wait(wait, should_stop):
+                    return _STOPPED  # the caller ends the run before these orders
+        return None
+
+    def _wait_after(self, exc: QuickBooksError) -> float:
+        """What QuickBooks asked for (Retry-After, else [quickbooks].throttle_wait_seconds), as its client waits."""
+        policy = getattr(getattr(self.qb, "company", None), "retry_policy", None)
+        return policy.wait_after(exc, 1) if policy is not None else 60.0
+
+    def _not_read(self, bundle: OrderBundle, reason: str, summary: SyncSummary) -> None:
+        order_id = bundle.order.id
+        summary.counts["orders"] += 1
+        summary.counts["errors"] += 1
+        summary.failed[order_id] = reason
+        with self.state.unit() as uow:
+            uow.record_issue("order", order_id, "error", reason)
 
     def _preload_customers(self, bundles: list[OrderBundle]) -> None:
         contacts = {b.contact.id: b.contact for b in bundles if b.contact is not None}
@@ -194,6 +251,16 @@ class OrderSync:
             summary.held[order_id] = outcome.reason
         elif outcome.status == SKIPPED:
             summary.counts["skipped"] += 1
+
+
+def _wait(seconds: float, should_stop: Callable[[], bool]) -> bool:
+    """Sleep `seconds`, a second at a time so a stop request is heard; False if asked to stop."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        if should_stop():
+            return False
+        time.sleep(min(1.0, left))
+    return not should_stop()
 
 
 def run_record(state: StateStore, summary: SyncSummary, started: Callable[[], None]) -> None:

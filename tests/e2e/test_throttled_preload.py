@@ -1,0 +1,59 @@
+"""QuickBooks answering 429 to a batch's bulk reads (the preload queries before its orders) no longer
+aborts the whole cycle without a summary (issue 10): the run waits and goes on; what it could not do
+is recorded and retried, and the watermarks stay where they were."""
+
+from __future__ import annotations
+
+from .shop import Shop
+
+
+def _orders(world, n=3):
+    shop = Shop(world.keap.store)
+    jane = shop.contact()
+    widget = shop.product()
+    ids = []
+    for _ in range(n):
+        order_id, invoice_id = shop.order(jane, (widget, "40.00", 1))
+        shop.charge(invoice_id, jane)
+        ids.append(order_id)
+    return ids
+
+
+def _watermarks(world):
+    from syncsvc.sync.cycle import read_watermarks
+
+    return read_watermarks(world.state())
+
+
+def test_six_429s_in_a_row_on_a_preload_query_wait_and_go_on(world):
+    orders = _orders(world)
+    world.qbo.inject(world.realm, "throttle_json", count=6, entity="Item")  # every attempt of the first read
+
+    summary = world.cycle()
+    assert summary.ok and summary.counts["errors"] == 0
+    assert summary.counts["invoices"] == len(orders) and summary.counts["payments"] == len(orders)
+    assert sorted(int(i["DocNumber"]) for i in world.entities("Invoice")) == orders
+    assert summary.watermarks and _watermarks(world)
+    [run] = world.state().last_runs(1)
+    assert run.status == "ok" and run.message == summary.line()
+
+
+def test_a_batch_quickbooks_keeps_refusing_is_recorded_and_retried_and_the_watermarks_stay(world):
+    orders = _orders(world)
+    world.qbo.inject(world.realm, "throttle_json", count=12, entity="Item")  # the read, and again after the wait
+
+    summary = world.cycle()  # returns: the run is recorded with its summary
+    assert set(summary.failed) == set(orders) and summary.counts["errors"] == len(orders)
+    assert all("QuickBooks" in reason and "429" in reason and "\n" not in reason for reason in summary.failed.values())
+    assert summary.watermarks == {} and _watermarks(world) == {}  # not moved past what was not done
+    [run] = world.state().last_runs(1)
+    assert run.status == "failed" and run.message == summary.line()
+    with world.state().unit() as uow:
+        assert {i.subject_id for i in uow.open_issues() if i.kind == "error"} == set(orders)
+    assert world.entities("Invoice") == []
+
+    again = world.cycle()
+    assert again.ok and again.counts["invoices"] == len(orders) and again.counts["payments"] == len(orders)
+    assert _watermarks(world)
+    with world.state().unit() as uow:
+        assert uow.open_issues() == []
