@@ -57,3 +57,22 @@ def test_a_batch_quickbooks_keeps_refusing_is_recorded_and_retried_and_the_water
     assert _watermarks(world)
     with world.state().unit() as uow:
         assert uow.open_issues() == []
+
+
+def test_a_bulk_read_quickbooks_rejects_outright_leaves_each_order_to_ask_for_itself(world, monkeypatch):
+    from syncsvc.quickbooks.errors import ValidationFault
+    from syncsvc.sync.resolve import QboDirectory
+
+    orders = _orders(world, 2)
+    real = QboDirectory.load_items
+    calls = []
+
+    def rejected_once(self, names, skus=()):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValidationFault(4000, "Error parsing query", "QueryParserError")
+        return real(self, names, skus)
+
+    monkeypatch.setattr(QboDirectory, "load_items", rejected_once)
+    summary = world.cycle()
+    assert summary.ok and summary.counts["invoices"] == len(orders) and summary.watermarks
