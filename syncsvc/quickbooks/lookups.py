@@ -4,6 +4,12 @@ QBO's query language escapes a quote with a backslash, so a backslash must be
 escaped first (python-quickbooks escapes only quotes: `a\\' OR ...` would end the
 string early). Only fields QBO can filter on go in WHERE; anything else is
 filtered here after fetching (noted per finder).
+
+QBO leaves inactive customers, vendors, employees, items and payment methods
+out of a query unless it filters on Active, yet their names stay taken. The
+finders that look a name-list record up by name, email or Sku therefore ask
+for both (`Active IN (true, false)`) and callers check `Active`; `paged` asks
+QBO's default (active only) unless told otherwise.
 """
 
 from __future__ import annotations
@@ -12,12 +18,18 @@ import re
 from typing import Iterator
 
 from quickbooks.objects.customer import Customer
+from quickbooks.objects.employee import Employee
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.item import Item
 from quickbooks.objects.payment import Payment
 from quickbooks.objects.salesreceipt import SalesReceipt
+from quickbooks.objects.vendor import Vendor
 
 MAX_PAGE_SIZE = 1000
+# The condition that makes QBO return inactive name-list records as well as active ones.
+ACTIVE_OR_NOT = "Active IN (true, false)"
+# DisplayName is unique across these three together.
+DISPLAY_NAME_HOLDERS = (Customer, Vendor, Employee)
 _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9.]*$")
 
 # The field that identifies a document we create, used to resolve writes of unknown outcome.
@@ -27,6 +39,7 @@ NATURAL_KEY_FIELDS = {
     "Payment": "PaymentRefNum",
     "Customer": "DisplayName",
     "Item": "Name",
+    "PaymentMethod": "Name",
 }
 
 
@@ -54,10 +67,13 @@ def select(entity_cls, conditions: list[str] | tuple[str, ...] = (), *, start: i
 
 
 def paged(qb, entity_cls, conditions: list[str] | tuple[str, ...] = (), *,
-          page_size: int = MAX_PAGE_SIZE) -> Iterator:
-    """Every matching object, fetching STARTPOSITION/MAXRESULTS pages (1-based, up to 1000) as needed."""
+          page_size: int = MAX_PAGE_SIZE, include_inactive: bool = False) -> Iterator:
+    """Every matching object, fetching STARTPOSITION/MAXRESULTS pages (1-based, up to 1000) as needed.
+    `include_inactive`: inactive name-list records too (QBO leaves them out otherwise)."""
     if not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}")
+    if include_inactive:
+        conditions = [ACTIVE_OR_NOT, *conditions]
     start = 1
     while True:
         page = entity_cls.query(select(entity_cls, conditions, start=start, page_size=page_size), qb=qb)
@@ -70,32 +86,54 @@ def paged(qb, entity_cls, conditions: list[str] | tuple[str, ...] = (), *,
 # -- finders ------------------------------------------------------------------------------------
 
 def customers_by_email(qb, email: str) -> list[Customer]:
-    return list(paged(qb, Customer, [equals("PrimaryEmailAddr", email)]))
+    """Active and inactive customers with this email (check `Active`)."""
+    return list(paged(qb, Customer, [equals("PrimaryEmailAddr", email)], include_inactive=True))
 
 
 def customers_by_name(qb, given_name: str, family_name: str) -> list[Customer]:
-    return list(paged(qb, Customer, [equals("GivenName", given_name), equals("FamilyName", family_name)]))
+    """Active and inactive customers with this first and last name (check `Active`)."""
+    return list(paged(qb, Customer, [equals("GivenName", given_name), equals("FamilyName", family_name)],
+                      include_inactive=True))
 
 
 def customers_by_company_and_city(qb, company_name: str, city: str) -> list[Customer]:
-    """CompanyName is filtered by QBO; BillAddr.City is not filterable, so it is compared here."""
+    """Active and inactive customers of this company in this city. CompanyName is filtered by QBO;
+    BillAddr.City is not filterable, so it is compared here."""
     wanted = city.strip().casefold()
     return [
-        c for c in paged(qb, Customer, [equals("CompanyName", company_name)])
+        c for c in paged(qb, Customer, [equals("CompanyName", company_name)], include_inactive=True)
         if c.BillAddr is not None and (c.BillAddr.City or "").strip().casefold() == wanted
     ]
 
 
 def customer_by_display_name(qb, display_name: str) -> Customer | None:
-    return _first(paged(qb, Customer, [equals("DisplayName", display_name)]))
+    """The customer, active or not, holding this DisplayName."""
+    return _first(paged(qb, Customer, [equals("DisplayName", display_name)], include_inactive=True))
+
+
+def display_name_taken(qb, display_name: str) -> bool:
+    """Whether a customer, vendor or employee, active or not, holds this DisplayName (QBO answers 6240
+    to a new customer taking it). Asks customers first, then vendors, then employees, stopping at a hit."""
+    return any(
+        _first(paged(qb, entity_cls, [equals("DisplayName", display_name)], include_inactive=True, page_size=1))
+        is not None
+        for entity_cls in DISPLAY_NAME_HOLDERS
+    )
 
 
 def item_by_name(qb, name: str) -> Item | None:
-    return _first(paged(qb, Item, [equals("Name", name)]))
+    """The item, active or not, holding this Name."""
+    return _first(paged(qb, Item, [equals("Name", name)], include_inactive=True))
 
 
 def items_by_sku(qb, sku: str) -> list[Item]:
-    return list(paged(qb, Item, [equals("Sku", sku)]))
+    """Active and inactive items with this Sku (check `Active`)."""
+    return list(paged(qb, Item, [equals("Sku", sku)], include_inactive=True))
+
+
+def named(qb, entity_cls, name: str, *, include_inactive: bool = True):
+    """The Item, PaymentMethod or Account, active or not by default, holding this Name."""
+    return _first(paged(qb, entity_cls, [equals("Name", name)], include_inactive=include_inactive))
 
 
 def documents_by_doc_number(qb, entity_cls, doc_number: str) -> list:

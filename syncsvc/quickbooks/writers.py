@@ -5,6 +5,14 @@ does not always honour requestids, so when a write's outcome is unknown
 (timeout, dropped connection, 5xx after sending) the document is looked up by
 its natural key BEFORE any second attempt: found -> it is adopted, not found
 -> the write is sent again with the same requestid.
+
+A name QBO refuses with 6240 because an INACTIVE item or payment method holds
+it (QBO hides inactive ones from queries but keeps their names taken) is
+answered by reactivating that record, with a warning naming it, and returning
+it: the sync needed an item or payment method of that name, and the
+bookkeeper's inactive one is it (never a second one under another name).
+Customers are not handled here: which customer an order posts to is decided
+by the directory's rules (`syncsvc.sync.resolve`).
 """
 
 from __future__ import annotations
@@ -12,10 +20,14 @@ from __future__ import annotations
 import logging
 
 from syncsvc.quickbooks.errors import DuplicateDocNumber, DuplicateName, UnknownOutcome
-from syncsvc.quickbooks.lookups import NATURAL_KEY_FIELDS, find_by_natural_key, natural_key_of
+from syncsvc.quickbooks.lookups import NATURAL_KEY_FIELDS, find_by_natural_key, named, natural_key_of
 from syncsvc.quickbooks.requestids import content_version, request_id
 
 log = logging.getLogger(__name__)
+
+# Entities whose create, refused with 6240 because an inactive record holds the name, reactivates that record.
+REACTIVATED_ON_DUPLICATE = ("Item", "PaymentMethod")
+_WORDS = {"PaymentMethod": "payment method"}
 
 
 def create(qb, obj, *, request_id_override: str | None = None):
@@ -46,7 +58,11 @@ def create(qb, obj, *, request_id_override: str | None = None):
                 raise
             log.info("%s %s: outcome unknown (%s) and not in QBO; sending again", entity, key, exc)
             policy.sleep(policy.backoff(attempt))
-        except (DuplicateDocNumber, DuplicateName):
+        except (DuplicateDocNumber, DuplicateName) as exc:
+            if isinstance(exc, DuplicateName) and entity in REACTIVATED_ON_DUPLICATE:
+                holder = named(qb, entity_cls, key)
+                if holder is not None and holder.Active is False:
+                    return _adopt(obj, reactivate(qb, holder, "the sync needs one of that name"))
             # Only ours if an earlier attempt of this very write may have landed (requestid not honoured).
             if not outcome_unknown:
                 raise
@@ -78,6 +94,18 @@ def update(qb, obj, *, request_id_override: str | None = None):
                 raise
             policy.sleep(policy.backoff(attempt))
     raise AssertionError("unreachable")
+
+
+def reactivate(qb, obj, why: str):
+    """Make an inactive customer, item or payment method active again (a sparse update of the record as
+    read, so nothing else changes), logging a warning that names it and `why`; returns QBO's copy."""
+    what = _WORDS.get(obj.qbo_object_name, obj.qbo_object_name.lower())
+    name = getattr(obj, "DisplayName", None) or getattr(obj, "Name", None) or ""
+    obj.Active = True
+    obj.sparse = True
+    updated = update(qb, obj)
+    log.warning("QuickBooks %s %r (Id %s) was inactive; reactivated it because %s", what, name, obj.Id, why)
+    return updated
 
 
 def _adopt(obj, existing):

@@ -1,6 +1,7 @@
 """A threaded loopback HTTP server that both sandboxes run on.
 
-Responses are written in one send with TCP_NODELAY set: http.server's separate
+A request whose body ends before its Content-Length is dropped unanswered and
+never reaches the sandbox. Responses are written in one send with TCP_NODELAY set: http.server's separate
 small writes otherwise stall ~40 ms per keep-alive request (Nagle + delayed ACK),
 and throughput measured against the sandbox would measure that stall.
 """
@@ -67,6 +68,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if len(body) < length:
+            # The client went away mid-body (a dropped connection, a killed process): a request cut short is
+            # never handled, as a real server would not handle it, and there is nobody left to answer.
+            self.close_connection = True
+            return
         request = Request(self.command, self.path, self.headers, body, self.client_address[0])
         try:
             response = self.server.app(request)

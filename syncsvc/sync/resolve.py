@@ -8,10 +8,35 @@ instead of several queries per contact, which a backfill would otherwise pay
 for every new customer); their answers are then read from that index. Items are read in bulk per
 batch (`Name IN (...)`). Payment methods and accounts are looked up by name;
 a missing payment method is created (QBO companies start with few of them).
+
+Inactive records. QBO leaves inactive customers, items and payment methods
+out of every query that does not filter on Active, but their names stay taken
+(a create answers 6240). The rule, as a bookkeeper would expect it:
+
+- Customers are looked up active or not. An inactive customer that a rule
+  matches (email, name, company + city) is the contact's customer: it is used
+  and reactivated, with a warning naming it, never duplicated. Within one rule
+  an active customer wins over inactive ones (the inactive one is an old
+  record), so making a duplicate inactive settles an ambiguity.
+- A DisplayName held by any customer, vendor or employee, active or not, is
+  taken: a new customer gets the next free one (`Jane Smith`, then
+  `Jane Smith (1234)` with the contact id).
+- Items are looked up as QBO answers (active only), so an inactive item is
+  never chosen for a line by itself. When the sync needs an item of that name
+  (a product's SKU, or the shipping, tax, discount or unknown item), creating
+  it meets the 6240 and `writers.create` reactivates the inactive item instead,
+  with a warning naming it; an item no order needs stays inactive.
+- A payment method the sync needs (a pay type maps to it) is reactivated with
+  a warning when it is inactive. Its creation carries a requestid and, when the
+  answer is lost or a 5xx, is looked up by name before it is sent again, so a
+  retry never makes a second one.
+- Accounts are never reactivated: an inactive account named in the settings
+  stops the order with a line saying to make it active or change the setting.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterable
 
 from quickbooks.objects.account import Account
@@ -25,7 +50,7 @@ from syncsvc.engine.customers import CustomerCandidates, CustomerResolution, Qbo
 from syncsvc.engine.items import QboItem
 from syncsvc.errors import SyncsvcError
 from syncsvc.infusionsoft.records import Contact
-from syncsvc.quickbooks import lookups
+from syncsvc.quickbooks import lookups, writers
 from syncsvc.quickbooks.errors import DuplicateName
 
 _IN_CHUNK = 100
@@ -60,6 +85,7 @@ class QboDirectory:
         self._payment_methods: dict[str, str] = {}
         self._accounts: dict[str, str] = {}
         self._customers: _CustomerIndex | None = None
+        self._inactive_customers: set[str] = set()  # ids of customers seen inactive this cycle
         self._payments_by_ref: dict[str, list] = {}
         self._documents: tuple[type | None, dict[str, list]] = (None, {})
 
@@ -70,19 +96,36 @@ class QboDirectory:
             return customer_rules.resolve_customer(contact, CustomerCandidates(), link)
         asks = customer_rules.lookups(contact)
         index = self._customers if self._customers is not None and contact.id in self._customers.contacts else None
-        found = self._candidates(contact, asks, index)
+        found = _prefer_active(self._candidates(contact, asks, index), self._inactive_customers)
         if not isinstance(decided := customer_rules.resolve_customer(contact, found), customer_rules.Create):
+            if isinstance(decided, customer_rules.Matched) and decided.customer_id in self._inactive_customers:
+                self._reactivate_customer(decided.customer_id,
+                                          f"contact {contact.id} matches it by {decided.rule.replace('_', ' + ')}")
             return decided
         taken: set[str] = set()
         for name in asks.display_names:
             # The engine takes the first free name: stop asking at the first one QBO does not hold.
             known = index.display_name_taken(name) if index is not None else None
             if known is None:
-                known = lookups.customer_by_display_name(self.qb, name) is not None
+                known = lookups.display_name_taken(self.qb, name)
             if not known:
                 break
             taken.add(name)
         return customer_rules.resolve_customer(contact, _with(found, taken_display_names=frozenset(taken)))
+
+    def _customer(self, customer) -> QboCustomer:
+        """A customer QBO answered with, noting whether it is inactive."""
+        if customer.Active is False:
+            self._inactive_customers.add(str(customer.Id))
+        else:
+            self._inactive_customers.discard(str(customer.Id))
+        return qbo_customer(customer)
+
+    def _reactivate_customer(self, customer_id: str, why: str) -> None:
+        customer = Customer.get(customer_id, qb=self.qb)
+        if customer.Active is False:
+            writers.reactivate(self.qb, customer, why)
+        self._inactive_customers.discard(customer_id)
 
     def _candidates(self, contact: Contact, asks, index: "_CustomerIndex | None") -> CustomerCandidates:
         if index is not None:
@@ -98,7 +141,7 @@ class QboDirectory:
         for field, wanted, query in stages:
             if not wanted:
                 continue
-            found = _with(found, **{field: tuple(qbo_customer(c) for c in query())})
+            found = _with(found, **{field: tuple(self._customer(c) for c in query())})
             if not isinstance(customer_rules.resolve_customer(contact, found), customer_rules.Create):
                 return found
         return found
@@ -119,16 +162,21 @@ class QboDirectory:
             ("CompanyName", {a.company_name for a in asks.values() if a.company_name and a.city}),
         ):
             for chunk in _chunks(sorted(values)):
-                for customer in lookups.paged(self.qb, Customer, [_in(field, chunk)]):
-                    index.add(qbo_customer(customer))
+                for customer in lookups.paged(self.qb, Customer, [_in(field, chunk)], include_inactive=True):
+                    index.add(self._customer(customer))
         undecided = [
             asks[c.id].display_names[0] for c in contacts
             if asks[c.id].display_names
             and isinstance(customer_rules.resolve_customer(c, index.candidates(asks[c.id])), customer_rules.Create)
         ]
         for chunk in _chunks(sorted(set(undecided))):
-            for customer in lookups.paged(self.qb, Customer, [_in("DisplayName", chunk)]):
-                index.add(qbo_customer(customer))
+            # A DisplayName is unique across customers, vendors and employees, inactive ones included.
+            for holder_cls in lookups.DISPLAY_NAME_HOLDERS:
+                for holder in lookups.paged(self.qb, holder_cls, [_in("DisplayName", chunk)], include_inactive=True):
+                    if holder_cls is Customer:
+                        index.add(self._customer(holder))
+                    else:
+                        index.mark_display_name_taken(holder.DisplayName or "")
         index.mark_display_names_searched(undecided)
         self._customers = index
 
@@ -140,7 +188,9 @@ class QboDirectory:
     # -- items -------------------------------------------------------------------------------
 
     def load_items(self, names: Iterable[str], skus: Iterable[str] = ()) -> None:
-        """Read the named items (and items by Sku) not looked up yet this cycle, in bulk."""
+        """Read the named items (and items by Sku) not looked up yet this cycle, in bulk. Active ones
+        only, as QBO answers by default: an inactive item is reactivated only when an order needs it
+        (see the module docstring)."""
         wanted = sorted({n for n in names if n.casefold() not in self._items_by_name})
         for chunk in _chunks(wanted):
             for item in lookups.paged(self.qb, Item, [_in("Name", chunk)]):
@@ -214,29 +264,36 @@ class QboDirectory:
     def account_id(self, name: str) -> str:
         key = name.casefold()
         if key not in self._accounts:
-            found = next(lookups.paged(self.qb, Account, [lookups.equals("Name", name)]), None)
+            found = lookups.named(self.qb, Account, name)
             if found is None:
                 raise MissingReference(f"QuickBooks has no account named {name!r} (check [sync] settings)")
+            if found.Active is False:
+                raise MissingReference(f"QuickBooks account {name!r} is inactive: make it active in QuickBooks "
+                                       f"or name another one in [sync] settings")
             self._accounts[key] = str(found.Id)
         return self._accounts[key]
 
     def payment_method_id(self, name: str) -> str:
+        """The id of the payment method `name`: found (active or not; an inactive one is reactivated with a
+        warning), else created once (see the module docstring)."""
         key = name.casefold()
         if key not in self._payment_methods:
-            found = self._find_payment_method(name)
+            qbo_name = name[:31]
+            found = lookups.named(self.qb, PaymentMethod, qbo_name)
             if found is None:
                 method = PaymentMethod()
-                method.Name = name[:31]
+                method.Name = qbo_name
                 method.Type = "CREDIT_CARD" if any(w in key for w in CREDIT_CARD_WORDS) else "NON_CREDIT_CARD"
                 try:
-                    found = method.save(qb=self.qb)
-                except DuplicateName:  # created meanwhile (or an earlier attempt landed)
-                    found = self._find_payment_method(name)
+                    found = writers.create(self.qb, method)
+                except DuplicateName:  # someone else created it since we looked
+                    found = lookups.named(self.qb, PaymentMethod, qbo_name)
+                    if found is None:
+                        raise
+            if found.Active is False:
+                found = writers.reactivate(self.qb, found, "payments posted with this payment method need it")
             self._payment_methods[key] = str(found.Id)
         return self._payment_methods[key]
-
-    def _find_payment_method(self, name: str):
-        return next(lookups.paged(self.qb, PaymentMethod, [lookups.equals("Name", name[:31])]), None)
 
 
 class _CustomerIndex:
@@ -260,6 +317,10 @@ class _CustomerIndex:
         if customer.company_name:
             self._by_company.setdefault(customer.company_name.casefold(), {})[customer.id] = customer
         self._display_names.add(customer.display_name.casefold())
+
+    def mark_display_name_taken(self, name: str) -> None:
+        """A vendor or employee holds this DisplayName: no new customer can take it."""
+        self._display_names.add(name.casefold())
 
     def mark_display_names_searched(self, names: Iterable[str]) -> None:
         self._display_names_searched.update(n.casefold() for n in names)
@@ -286,9 +347,18 @@ class _CustomerIndex:
 
 
 def _with(found: CustomerCandidates, **changes) -> CustomerCandidates:
-    from dataclasses import replace
-
     return replace(found, **changes)
+
+
+def _prefer_active(found: CustomerCandidates, inactive: set[str]) -> CustomerCandidates:
+    """Within each rule, active customers win over inactive ones; inactive ones count only when that rule
+    finds no active customer."""
+    def pick(candidates: tuple[QboCustomer, ...]) -> tuple[QboCustomer, ...]:
+        active = tuple(c for c in candidates if c.id not in inactive)
+        return active or candidates
+
+    return replace(found, by_email=pick(found.by_email), by_name=pick(found.by_name),
+                   by_company_city=pick(found.by_company_city))
 
 
 def _in(field: str, values: list[str]) -> str:

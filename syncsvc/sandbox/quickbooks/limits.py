@@ -8,7 +8,11 @@ from typing import Callable
 
 from syncsvc.ratelimit import InFlightLimiter, SlidingWindowLimiter, Window
 
-INJECTABLE_KINDS = ("http500", "http503_html", "throttle_xml", "throttle_json", "empty_body", "drop_after_commit")
+# drop_after_commit and http500_after_commit apply the request (and keep its answer for its requestid) before
+# failing; the others fail without touching the company.
+INJECTABLE_KINDS = ("http500", "http503_html", "throttle_xml", "throttle_json", "empty_body", "drop_after_commit",
+                    "http500_after_commit")
+AFTER_COMMIT_KINDS = ("drop_after_commit", "http500_after_commit")
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class Injection:
     kind: str
     remaining: int
     entity: str | None
+    writes_only: bool = False  # True: queries and reads pass untouched (a create fails, not the lookup before it)
 
 
 class CompanyLimits:
@@ -53,16 +58,18 @@ class CompanyLimits:
                                            clock=self._clock)
         self.in_flight = InFlightLimiter(options.max_in_flight)
 
-    def inject(self, kind: str, count: int, entity: str | None) -> None:
+    def inject(self, kind: str, count: int, entity: str | None, writes_only: bool = False) -> None:
         if kind not in INJECTABLE_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(INJECTABLE_KINDS)}")
         with self._lock:
-            self.injections.append(Injection(kind, count, entity))
+            self.injections.append(Injection(kind, count, entity, writes_only))
 
-    def take_injection(self, entity: str | None) -> str | None:
+    def take_injection(self, entity: str | None, is_write: bool = True) -> str | None:
         """The kind of the first pending injection matching this request's entity, consuming one use."""
         with self._lock:
             for injection in self.injections:
+                if injection.writes_only and not is_write:
+                    continue
                 if injection.entity is None or injection.entity == entity:
                     injection.remaining -= 1
                     if injection.remaining <= 0:

@@ -1,11 +1,20 @@
-"""Name-list entities: Customer, Item, Account, PaymentMethod (unique names, no delete)."""
+"""Name-list entities: Customer, Vendor, Employee, Item, Account, PaymentMethod (unique names, no delete).
+
+As on QBO: a DisplayName is unique across customers, vendors and employees
+together (6240), and inactive records keep their names; the name fields of
+customers, vendors and employees and an item's Name must not contain a colon
+(QBO's sub-item and sub-customer separator), a tab or a newline; a customer's
+PrimaryEmailAddr must contain an '@' and a '.'. The fault code QBO uses for a
+bad character or email is not documented; the sandbox answers 6000 (business
+validation), which the client treats like any validation fault.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from .company import USD
-from .faults import duplicate_name, invalid_enumeration, required_missing
+from .faults import business_validation, duplicate_name, invalid_enumeration, malformed_request, required_missing
 from .rules import (SERVER_OWNED, WriteContext, amount, check_length, is_empty, metadata, present,
                     resolve_ref)
 from .schema import TOP_LEVEL
@@ -22,6 +31,13 @@ ACCOUNT_CLASSIFICATION = {
     "Other Income": "Revenue",
 }
 PAYMENT_METHOD_TYPES = {"CREDIT_CARD", "NON_CREDIT_CARD"}
+# DisplayName is unique across these three (QBO: "must be unique across all other customer, employee, and vendor
+# objects"); the word is what the 6240 says holds the name.
+PEOPLE = {"Customer": "customer", "Vendor": "vendor", "Employee": "employee"}
+PERSON_NAME_FIELDS = ("DisplayName", "Title", "GivenName", "MiddleName", "FamilyName", "Suffix", "PrintOnCheckName")
+FORBIDDEN_IN_NAMES = {":": "a colon (:)", "\t": "a tab", "\n": "a newline", "\r": "a newline"}
+# QBO keeps up to 7 decimal places of a unit price (what it does beyond 7 is not documented: refused here).
+UNIT_PRICE_PLACES = 7
 
 
 def clean(value):
@@ -74,16 +90,56 @@ def _unique_name(ctx: WriteContext, entity: str, data: dict, max_length: int, cu
     return name
 
 
-def build_customer(ctx: WriteContext, data: dict, current: dict | None, record_id: str) -> dict:
+def check_name_characters(prop: str, value) -> None:
+    """QBO refuses ':' (its sub-item/sub-customer separator), tab and newline in names."""
+    if not isinstance(value, str):
+        return
+    for char, described in FORBIDDEN_IN_NAMES.items():
+        if char in value:
+            raise business_validation(f"{prop} can't contain {described}. Supplied value:{value!r}")
+
+
+def unit_price(data: dict, key: str, prop: str, default: Decimal | None = None) -> Decimal | None:
+    value = amount(data, key, prop, default=default)
+    if value is not None and -value.normalize().as_tuple().exponent > UNIT_PRICE_PLACES:
+        raise malformed_request(f"Property Name:{prop} has more than {UNIT_PRICE_PLACES} decimal places "
+                                f"(supplied {format(value, 'f')})")
+    return value
+
+
+def _check_email(data: dict) -> None:
+    email = clean(data.get("PrimaryEmailAddr"))
+    address = email.get("Address") if isinstance(email, dict) else None
+    if is_empty(address):
+        return
+    check_length("PrimaryEmailAddr.Address", str(address), 100)
+    if "@" not in str(address) or "." not in str(address):
+        raise business_validation(f"Invalid email address format: an email address must contain an at sign (@) "
+                                  f"and a dot (.). Supplied value:{address}")
+
+
+def _display_name(ctx: WriteContext, entity: str, data: dict, current: dict | None) -> str:
+    """The DisplayName of a customer, vendor or employee (given, or made of its name parts), checked for
+    characters and length and unique across all three kinds, inactive ones included."""
     for key, limit in NAME_LIMITS.items():
         check_length(key, present(data, key), limit)
+    for key in PERSON_NAME_FIELDS:
+        check_name_characters(key, present(data, key))
     display = present(data, "DisplayName")
     if display is None:
         parts = [present(data, k) for k in NAME_PARTS if present(data, k)]
         if not parts:
             raise required_missing("DisplayName")
         display = " ".join(parts)
-    _unique(ctx, "Customer", "DisplayName", display, current, "customer")
+        check_length("DisplayName", display, NAME_LIMITS["DisplayName"])
+    for other, what in PEOPLE.items():
+        _unique(ctx, other, "DisplayName", display, current if other == entity else None, what)
+    return display
+
+
+def build_customer(ctx: WriteContext, data: dict, current: dict | None, record_id: str) -> dict:
+    display = _display_name(ctx, "Customer", data, current)
+    _check_email(data)
     handled = {"DisplayName", "PrintOnCheckName", "Active", "Taxable", "BillAddr", "ShipAddr", "Job",
                "BillWithParent", "IsProject", "CurrencyRef", "PreferredDeliveryMethod", "PaymentMethodRef"}
     record = {
@@ -109,6 +165,7 @@ def build_customer(ctx: WriteContext, data: dict, current: dict | None, record_i
 
 def build_item(ctx: WriteContext, data: dict, current: dict | None, record_id: str) -> dict:
     check_length("Description", present(data, "Description"), 4000)
+    check_name_characters("Name", present(data, "Name"))
     name = _unique_name(ctx, "Item", data, 100, current, "product or service")
     item_type = present(data, "Type") or "Service"
     if item_type not in ITEM_TYPES:
@@ -120,7 +177,7 @@ def build_item(ctx: WriteContext, data: dict, current: dict | None, record_id: s
         "Active": _boolean(data, "Active", True),
         "FullyQualifiedName": name,
         "Taxable": _boolean(data, "Taxable", False),
-        "UnitPrice": amount(data, "UnitPrice", "UnitPrice", default=Decimal(0)),
+        "UnitPrice": unit_price(data, "UnitPrice", "UnitPrice", default=Decimal(0)),
         "Type": item_type,
         "IncomeAccountRef": income,
         "PurchaseDesc": present(data, "PurchaseDesc"),
@@ -170,3 +227,39 @@ def build_payment_method(ctx: WriteContext, data: dict, current: dict | None, re
         raise invalid_enumeration(str(method_type))
     return {"Name": name, "Active": _boolean(data, "Active", True), "Type": method_type, "domain": "QBO",
             "sparse": False, "Id": record_id, "MetaData": metadata(ctx, current)}
+
+
+def build_vendor(ctx: WriteContext, data: dict, current: dict | None, record_id: str) -> dict:
+    """Enough of a Vendor for names: it holds a DisplayName (shared with customers and employees) and can be
+    made inactive; other writable properties are stored as sent."""
+    display = _display_name(ctx, "Vendor", data, current)
+    handled = {"DisplayName", "PrintOnCheckName", "Active", "BillAddr", "CurrencyRef", "Balance", "Vendor1099"}
+    record = {
+        "Balance": current.get("Balance", Decimal(0)) if current else Decimal(0),
+        "Vendor1099": _boolean(data, "Vendor1099", False),
+        "CurrencyRef": dict(USD),
+        "BillAddr": _address(ctx, data.get("BillAddr")),
+        "domain": "QBO", "sparse": False, "Id": record_id, "MetaData": metadata(ctx, current),
+        **passthrough("Vendor", data, handled),
+        "DisplayName": display,
+        "PrintOnCheckName": present(data, "PrintOnCheckName") or display,
+        "Active": _boolean(data, "Active", True),
+    }
+    return {k: v for k, v in record.items() if v is not None}
+
+
+def build_employee(ctx: WriteContext, data: dict, current: dict | None, record_id: str) -> dict:
+    """Enough of an Employee for names (see build_vendor)."""
+    display = _display_name(ctx, "Employee", data, current)
+    handled = {"DisplayName", "PrintOnCheckName", "Active", "PrimaryAddr", "BillableTime", "Organization"}
+    record = {
+        "BillableTime": _boolean(data, "BillableTime", False),
+        "Organization": _boolean(data, "Organization", False),
+        "PrimaryAddr": _address(ctx, data.get("PrimaryAddr")),
+        "domain": "QBO", "sparse": False, "Id": record_id, "MetaData": metadata(ctx, current),
+        **passthrough("Employee", data, handled),
+        "DisplayName": display,
+        "PrintOnCheckName": present(data, "PrintOnCheckName") or display,
+        "Active": _boolean(data, "Active", True),
+    }
+    return {k: v for k, v in record.items() if v is not None}

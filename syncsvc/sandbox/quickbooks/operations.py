@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .faults import business_validation, object_not_found, required_missing, unsupported_operation
-from .names import build_account, build_customer, build_item, build_payment_method
+from .names import build_account, build_customer, build_employee, build_item, build_payment_method, build_vendor
 from .payments import applied_to, build_payment, refresh_customer, refresh_invoice, set_applications, void_payment
 from .rules import WriteContext, check_sync_token, is_empty, merge_for_update, next_sync_token
 from .sales import build_sales_form, void_sales_form
@@ -13,8 +13,8 @@ from .schema import check_known
 
 # URL path segment (python-quickbooks lower-cases the entity name) -> entity
 ENTITY_BY_PATH = {name.lower(): name for name in (
-    "Customer", "Item", "Account", "PaymentMethod", "TaxCode", "Invoice", "SalesReceipt", "Payment",
-    "CompanyInfo", "Preferences")}
+    "Customer", "Vendor", "Employee", "Item", "Account", "PaymentMethod", "TaxCode", "Invoice", "SalesReceipt",
+    "Payment", "CompanyInfo", "Preferences")}
 TRANSACTIONS = ("Invoice", "SalesReceipt", "Payment")
 VOIDABLE = TRANSACTIONS
 
@@ -24,7 +24,7 @@ def _sales(entity):
 
 
 BUILDERS = {
-    "Customer": build_customer, "Item": build_item, "Account": build_account,
+    "Customer": build_customer, "Vendor": build_vendor, "Employee": build_employee, "Item": build_item, "Account": build_account,
     "PaymentMethod": build_payment_method, "Invoice": _sales("Invoice"), "SalesReceipt": _sales("SalesReceipt"),
 }
 

@@ -10,6 +10,12 @@ sensitive. String comparisons ignore case, as QBO's do.
 Only the properties below can be filtered or sorted on (QBO refuses others);
 notably addresses (BillAddr.City) and phone numbers are not filterable, so
 matching on them must happen client-side.
+
+Inactive records of the name lists (customers, vendors, employees, items,
+accounts, payment methods, tax codes) are left out of every query, COUNT(*)
+and batch query included, unless the query has a condition on `Active`, as on
+QBO: `WHERE Active = false` finds only inactive ones, `WHERE Active IN (true,
+false)` finds both. Reading one by Id (GET) still returns it.
 """
 
 from __future__ import annotations
@@ -26,6 +32,10 @@ META = {"MetaData.CreateTime", "MetaData.LastUpdatedTime"}
 FILTERABLE = {
     "Customer": {"Id", "DisplayName", "GivenName", "MiddleName", "FamilyName", "CompanyName", "FullyQualifiedName",
                  "PrimaryEmailAddr", "Active", "Balance", "Job", "ParentRef"} | META,
+    "Vendor": {"Id", "DisplayName", "GivenName", "MiddleName", "FamilyName", "CompanyName", "PrimaryEmailAddr",
+               "Active", "Balance"} | META,
+    "Employee": {"Id", "DisplayName", "GivenName", "MiddleName", "FamilyName", "PrimaryEmailAddr", "Active",
+                 "EmployeeNumber"} | META,
     "Item": {"Id", "Name", "Sku", "Type", "Active", "FullyQualifiedName", "ParentRef", "QtyOnHand",
              "UnitPrice"} | META,
     "Account": {"Id", "Name", "AccountType", "AccountSubType", "Classification", "Active", "AcctNum",
@@ -39,6 +49,8 @@ FILTERABLE = {
     "Preferences": {"Id"} | META,
 }
 DATE_FIELDS = {"TxnDate", "DueDate"}
+# Entities whose inactive records a query leaves out unless it filters on Active.
+NAME_LISTS = {"Customer", "Vendor", "Employee", "Item", "Account", "PaymentMethod", "TaxCode"}
 MAX_RESULTS_LIMIT = 1000
 DEFAULT_MAX_RESULTS = 100
 
@@ -333,6 +345,8 @@ def validate(query: Query, entities: set[str]) -> None:
 def run(query: Query, records: list[dict]) -> dict:
     """The QueryResponse object for `query` over `records` (already in Id order)."""
     matchers = [_matcher(c) for c in query.conditions]
+    if query.entity in NAME_LISTS and not any(c.path == "Active" for c in query.conditions):
+        matchers.append(lambda record: record.get("Active") is not False)
     selected = [r for r in records if all(match(r) for match in matchers)]
     if query.count:
         return {"totalCount": len(selected)}

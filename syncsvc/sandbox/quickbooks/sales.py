@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from .company import USD
 from .faults import QboFault, business_validation, duplicate_doc_number, required_missing
-from .names import clean, passthrough
+from .names import clean, passthrough, unit_price as unit_price_of
 from .rules import (WriteContext, amount, check_length, is_empty, metadata, present, ref_value, resolve_ref)
-from .wire import add_days, local_date, money, parse_date
+from .wire import add_days, cents_half_up, local_date, money, parse_date
 
 DOC_NUMBER_MAX = 21
 PAYMENT_REF_MAX = 21
@@ -78,10 +78,12 @@ def _sales_item_detail(ctx: WriteContext, raw: dict):
     detail = {"ItemRef": _item_ref(ctx, given.get("ItemRef"))}
     if not is_empty(given.get("ServiceDate")):
         detail["ServiceDate"] = given["ServiceDate"]
-    unit_price = amount(given, "UnitPrice", "Line.SalesItemLineDetail.UnitPrice")
+    unit_price = unit_price_of(given, "UnitPrice", "Line.SalesItemLineDetail.UnitPrice")
     qty = amount(given, "Qty", "Line.SalesItemLineDetail.Qty")
-    # python-quickbooks sends Qty 0 / UnitPrice 0 when unset, so only a full pair is checked.
-    if unit_price and qty and money(unit_price * qty) != money(value):
+    # python-quickbooks sends Qty 0 / UnitPrice 0 when unset, so only a full pair is checked. QBO keeps a unit
+    # price's fraction of a cent (up to 7 places) but wants Amount = Qty x UnitPrice rounded half up to the cent,
+    # exactly as supplied (an Amount with a fraction of a cent never matches).
+    if unit_price and qty and cents_half_up(unit_price * qty) != value:
         raise QboFault(6070, "Amount calculation incorrect in the request",
                        f"Amount is not equal to UnitPrice * Qty. Supplied value:{value}")
     if unit_price:

@@ -79,10 +79,12 @@ class QuickBooksSandbox(ServedSandbox):
         """Change options for one company, or the defaults (and every company without its own) when realm is None."""
         self._app.configure(realm, options)
 
-    def inject(self, realm: str, kind: str, count: int = 1, entity: str | None = None) -> None:
-        """Make the next `count` API requests of `realm` (for `entity` only, if given) fail as `kind`."""
+    def inject(self, realm: str, kind: str, count: int = 1, entity: str | None = None,
+               writes_only: bool = False) -> None:
+        """Make the next `count` API requests of `realm` (for `entity` only, if given; only writes, not
+        queries or reads, if `writes_only`) fail as `kind`."""
         self._app.company(realm)
-        self._app.limits[realm].inject(kind, count, entity)
+        self._app.limits[realm].inject(kind, count, entity, writes_only)
 
     # inspection ----------------------------------------------------------------
 

@@ -23,6 +23,19 @@ CUSTOMER = COMMON | {
     "TaxExemptionReasonId", "Taxable", "Title", "V4IDPseudonym", "WebAddr",
 }
 
+VENDOR = COMMON | {
+    "APAccountRef", "AcctNum", "Active", "AlternatePhone", "Balance", "BillAddr", "BillRate", "BusinessNumber",
+    "CompanyName", "CostRate", "CurrencyRef", "DisplayName", "FamilyName", "Fax", "GivenName", "MiddleName",
+    "Mobile", "OtherContactInfo", "PrimaryEmailAddr", "PrimaryPhone", "PrintOnCheckName", "Source", "Suffix",
+    "TaxIdentifier", "TaxReportingBasis", "TermRef", "Title", "V4IDPseudonym", "Vendor1099", "WebAddr",
+}
+
+EMPLOYEE = COMMON | {
+    "Active", "BillRate", "BillableTime", "BirthDate", "CostRate", "DisplayName", "EmployeeNumber", "FamilyName",
+    "Gender", "GivenName", "HiredDate", "MiddleName", "Mobile", "Organization", "PrimaryAddr", "PrimaryEmailAddr",
+    "PrimaryPhone", "PrintOnCheckName", "ReleasedDate", "SSN", "Suffix", "Title", "V4IDPseudonym",
+}
+
 ITEM = COMMON | {
     "AbatementRate", "Active", "AssetAccountRef", "ClassRef", "Description", "ExpenseAccountRef",
     "FullyQualifiedName", "IncomeAccountRef", "InvStartDate", "ItemCategoryType", "Level", "Name", "ParentRef",
@@ -66,7 +79,7 @@ PAYMENT = COMMON | {
 }
 
 TOP_LEVEL = {
-    "Customer": CUSTOMER, "Item": ITEM, "Account": ACCOUNT, "PaymentMethod": PAYMENT_METHOD, "TaxCode": TAX_CODE,
+    "Customer": CUSTOMER, "Vendor": VENDOR, "Employee": EMPLOYEE, "Item": ITEM, "Account": ACCOUNT, "PaymentMethod": PAYMENT_METHOD, "TaxCode": TAX_CODE,
     "Invoice": INVOICE, "SalesReceipt": SALES_RECEIPT, "Payment": PAYMENT,
 }
 

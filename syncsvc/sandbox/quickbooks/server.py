@@ -16,7 +16,7 @@ from .batch import run_batch
 from .company import Company
 from .faults import (JSON_TYPE, QboFault, fault_response, malformed_request, service_unavailable_html,
                      system_fault, throttle_xml_response, throttled, unauthorized_response)
-from .limits import CompanyLimits, Options
+from .limits import AFTER_COMMIT_KINDS, CompanyLimits, Options
 from .oauth import (AUTHORIZE_PATH, DISCOVERY_PATH, JWKS_PATH, REVOKE_PATH, TOKEN_PATH, USERINFO_PATH, OAuthError,
                     OAuthServer, parse_form)
 from .operations import ENTITY_BY_PATH, read, write
@@ -146,12 +146,14 @@ class QuickBooksApp:
             options = limits.options
             if options.latency > 0:
                 time.sleep(options.latency)
-            injected = limits.take_injection(_request_entity(request, rest))
-            if injected and injected != "drop_after_commit":
+            injected = limits.take_injection(_request_entity(request, rest), _is_write(request, rest))
+            if injected and injected not in AFTER_COMMIT_KINDS:
                 return _injected_response(injected, response_time(self.clock()))
             response = self._replayable(request, company, rest, options.requestid_replay)
             if injected == "drop_after_commit":
                 return Response(drop_connection=True)
+            if injected == "http500_after_commit":
+                return _injected_response("http500", response_time(self.clock()))
             return response
         finally:
             limits.in_flight.leave()
@@ -165,6 +167,11 @@ class QuickBooksApp:
             return fault_response(fault, response_time(self.clock()))
         if not request_id or not replay:
             return self._handle(request, company, rest)
+        unreadable = _unreadable_body(request, rest)
+        if unreadable is not None:
+            # A body that is not JSON (cut short on the way, say) was never processed: its 400 is not the
+            # answer to remember for the requestid, so the whole request sent again is processed.
+            return fault_response(unreadable, response_time(self.clock()))
         with company.lock:  # one answer per requestid even when two copies race
             stored = company.replies.get(request_id)
             if stored is None:
@@ -220,10 +227,26 @@ def _json(status: int, body) -> Response:
 
 
 def _json_body(request: Request):
+    parsed = getattr(request, "parsed_json", None)
+    if parsed is not None:
+        return parsed
     try:
-        return loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise malformed_request("Request body is not valid JSON")
+        parsed = loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise malformed_request(f"Request body is not valid JSON: {exc}") from None
+    request.parsed_json = parsed
+    return parsed
+
+
+def _unreadable_body(request: Request, rest: str) -> QboFault | None:
+    """The 400 for a POST whose JSON body cannot be parsed (queries are text), else None."""
+    if request.method != "POST" or rest.split("/")[0].lower() == "query":
+        return None
+    try:
+        _json_body(request)
+    except QboFault as fault:
+        return fault
+    return None
 
 
 def _includes(value: str | None) -> set[str]:
@@ -237,6 +260,10 @@ def _request_entity(request: Request, rest: str) -> str | None:
         match = QUERY_FROM.search(text)
         return match.group(1) if match else None
     return ENTITY_BY_PATH.get(head)
+
+
+def _is_write(request: Request, rest: str) -> bool:
+    return request.method == "POST" and rest.split("/")[0].lower() != "query"
 
 
 def _injected_response(kind: str, time_text: str) -> Response:

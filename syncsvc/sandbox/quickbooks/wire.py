@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta, tzinfo
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 CENT = Decimal("0.01")
@@ -40,6 +40,12 @@ def to_decimal(value, default: Decimal | None = None) -> Decimal | None:
 
 def money(value: Decimal) -> Decimal:
     return value.quantize(CENT)
+
+
+def cents_half_up(value: Decimal) -> Decimal:
+    """To the cent, half away from zero: how QBO rounds Qty x UnitPrice (a field report of a 6070 on
+    128.350 x 14.50 = 1861.075 says QBO expected 1861.08)."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _encode(value) -> str:
