@@ -56,6 +56,8 @@ class PostedDocument:
     qbo_id: str
     kind: str  # INVOICE | SALES_RECEIPT
     content_hash: str
+    invoice_id: int | None = None  # the Keap invoice it was posted for (None: not recorded)
+    doc_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,15 @@ def plan_order(bundle: OrderBundle, posted: PostedState, settings: EngineSetting
         return _not_posted(bundle, payments, posts_payments, Hold(
             f"order {order.id}: Keap states its amounts in {invoice.currency}, but the QuickBooks books are kept in "
             f"{settings.currency} ([sync].currency); post it by hand or correct the order in Keap"))
+
+    if posted.document is not None and posted.document.invoice_id and posted.document.invoice_id != invoice.id:
+        # Keap gave a deleted order's id to a new order: never write this one over that one's document.
+        doc = posted.document
+        return _not_posted(bundle, payments, posts_payments, Hold(
+            f"order {order.id}: Keap now gives this order id to another order (invoice {invoice.id}) than the one "
+            f"posted as QuickBooks {doc.kind} {doc.doc_number or '?'} (Id {doc.qbo_id}) for invoice {doc.invoice_id}, "
+            f"deleted in Keap since; void that {doc.kind} in QuickBooks if its sale did not happen, and enter "
+            f"this order in QuickBooks by hand"))
 
     if posted.document is None and not invoice.paid_in_full:
         if kind == SALES_RECEIPT:

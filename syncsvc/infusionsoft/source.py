@@ -51,6 +51,8 @@ class OrderSource(Protocol):
 
     def orders_by_ids(self, order_ids: Iterable[int]) -> list[Order]: ...
 
+    def existing_order_ids(self, order_ids: Iterable[int]) -> set[int]: ...
+
     def invoices_by_ids(self, invoice_ids: Iterable[int]) -> list[Invoice]: ...
 
     def invoices_for_orders(self, order_ids: Iterable[int]) -> list[Invoice]: ...
@@ -111,6 +113,10 @@ class XmlRpcOrderSource:
 
     def invoices_by_ids(self, invoice_ids: Iterable[int]) -> list[Invoice]:
         return self._where_in(Invoice, "Id", invoice_ids)
+
+    def existing_order_ids(self, order_ids: Iterable[int]) -> set[int]:
+        """Which of these orders Keap still has: Job ids only, 1000 per call."""
+        return {int(row["Id"]) for row in self._data.rows_for_parents(Order.TABLE, "Id", order_ids, ["Id"])}
 
     def invoices_for_orders(self, order_ids: Iterable[int]) -> list[Invoice]:
         return self._where_in(Invoice, "JobId", order_ids)

@@ -16,6 +16,7 @@ from syncsvc.config import API_NAMES, SyncSettings
 from syncsvc.engine import cursors
 from syncsvc.infusionsoft.source import OrderSource
 from syncsvc.store.state import StateStore
+from syncsvc.sync import deleted
 from syncsvc.sync.processing import OrderSync, SyncSummary, never_stop, no_progress, not_before, run_record
 
 WATERMARKS = (cursors.ORDERS_THROUGH, cursors.PAYMENTS_THROUGH, cursors.PAYMENTS_MAX_ID)
@@ -61,6 +62,8 @@ def _cycle(sync: OrderSync, summary: SyncSummary, progress: Callable[[int, int],
     switched = read_through is not None and read_through != api and bool(marks)
     if switched:
         engine = cursors.after_api_switch(engine)
+    # Once a day: which posted orders has Keap deleted since (they are never read again otherwise)?
+    deleted.check_posted_orders(source, sync.qb, sync.state, summary)
 
     # The scans stream: only ids and the watermark maxima are kept, so a backfill of a
     # large account does not hold every order, invoice and payment in memory at once.
@@ -83,25 +86,37 @@ def _cycle(sync: OrderSync, summary: SyncSummary, progress: Callable[[int, int],
         scans.append(source.payments_after_id(window.id_above or 0))
     paid_invoice_ids: set[int] = set()
     last_dated, highest_id = None, None  # the payments that carry the new payment watermarks
+    orphans: set[int] = set()  # payments naming no order nor invoice (REST v2, once their order is deleted)
     for payment in (p for scan in scans for p in scan):
         if payment.order_id:  # REST v2 names the order; XML-RPC only the invoice
             order_ids.add(payment.order_id)
         elif payment.invoice_id:
             paid_invoice_ids.add(payment.invoice_id)
+        else:
+            orphans.add(payment.id)
         if payment.pay_date is not None and (last_dated is None or payment.pay_date > last_dated.pay_date):
             last_dated = payment
         if highest_id is None or payment.id > highest_id.id:
             highest_id = payment
     paid_invoice_ids -= known_invoices
     if paid_invoice_ids:
-        order_ids |= {i.order_id for i in source.invoices_by_ids(paid_invoice_ids)}
+        found = source.invoices_by_ids(paid_invoice_ids)
+        order_ids |= {i.order_id for i in found}
+        # A payment whose invoice is gone: if that invoice was posted, its order is asked for, found
+        # missing, and noted as deleted in Keap.
+        order_ids |= deleted.orders_of_invoices(sync.state, paid_invoice_ids - {i.id for i in found})
+    if orphans:  # posted once: their order is asked for, found missing, and noted as deleted in Keap
+        order_ids |= deleted.orders_of_payments(sync.state, orphans)
     with sync.state.unit() as uow:
         retried = {i.subject_id for i in uow.open_issues() if i.subject == "order" and i.kind in RETRIED_KINDS}
 
     missing = sync.sync(order_ids | retried, summary, keep=not_before(engine.start_date), progress=progress,
                         should_stop=should_stop)
+    # Deleted in Keap since: a posted one becomes a "deleted" issue naming its QuickBooks document; one
+    # never posted (held, failed) has nothing left to post.
+    noted = deleted.note_deleted(sync.state, missing, summary)
     with sync.state.unit() as uow:
-        for order_id in missing & retried:  # deleted in Infusionsoft since: nothing left to post
+        for order_id in (missing & retried) - set(noted):
             uow.resolve_issue("order", order_id)
     if summary.stopped or summary.unread_batches:
         return  # the watermarks stay: the next run reads what this one did not finish again

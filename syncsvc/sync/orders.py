@@ -7,6 +7,7 @@ from typing import Callable, Iterable
 from syncsvc.config import SyncSettings
 from syncsvc.infusionsoft.source import OrderSource
 from syncsvc.store.state import StateStore
+from syncsvc.sync import deleted
 from syncsvc.sync.processing import OrderSync, SyncSummary, no_progress, run_record
 
 
@@ -19,8 +20,11 @@ def sync_orders(source: OrderSource, qb, state: StateStore, settings: SyncSettin
 
     def run() -> None:
         sync = OrderSync(source, qb, state, settings)
-        for order_id in sorted(sync.sync(ids, summary, progress=progress)):
-            reason = f"order {order_id} was not found in Infusionsoft (order ids are the invoice numbers)"
+        missing = sync.sync(ids, summary, progress=progress)
+        noted = deleted.note_deleted(state, missing, summary)  # posted, then deleted in Keap
+        for order_id in sorted(missing):
+            reason = noted.get(order_id) or (
+                f"order {order_id} was not found in Infusionsoft (order ids are the invoice numbers)")
             summary.failed[order_id] = reason
             summary.counts["errors"] += 1
 

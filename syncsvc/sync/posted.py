@@ -31,7 +31,8 @@ def posted_state(uow: UnitOfWork, bundle: OrderBundle, directory: QboDirectory, 
     return PostedState(
         customer=resolution,
         items=directory.items(asks.names, asks.skus),
-        document=PostedDocument(row.qbo_id, row.qbo_type, row.content_hash) if row else None,
+        document=PostedDocument(row.qbo_id, row.qbo_type, row.content_hash, row.invoice_id, row.doc_number)
+        if row else None,
         payment_refs=uow.payment_refs(order_id),
         posted_payment_refs=uow.posted_payment_refs(order_id),
         reported_payment_ids=frozenset(

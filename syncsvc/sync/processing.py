@@ -74,6 +74,9 @@ class SyncSummary:
                 f"{c['held']} held, {c['skipped']} skipped, {c['errors']} errors")
         if rules:
             text += f" (customers matched: {rules})"
+        if c["deleted_in_keap"]:
+            text += (f"; {c['deleted_in_keap']} posted orders deleted in Keap (void them in QuickBooks if the "
+                     f"sale did not happen: see syncsvc status)")
         if self.failed:
             text += "; failed: " + ", ".join(str(order_id) for order_id in sorted(self.failed))
         if self.stopped:

@@ -130,6 +130,16 @@ class RestOrderSource:
         orders = self._orders(order_ids)
         return [convert.order_record(order, self._account) for order in orders]
 
+    def existing_order_ids(self, order_ids: Iterable[int]) -> set[int]:
+        """Which of these orders Keap still has: their ids off listOrders (`ids==`, a page of up to 1000),
+        never a per-order read, and the batch is left as it was."""
+        found: set[int] = set()
+        send = self._caller.orders.list_orders_without_preload_content
+        for chunk in _chunks(sorted(_distinct(order_ids)), self._page_size):
+            for page in self._pages("listOrders", send, "orders", filter=f"ids=={_joined(chunk)}", order_by="id asc"):
+                found.update(identifier(raw.get("id"), "order id") for raw in page if isinstance(raw, dict))
+        return found
+
     def invoices_by_ids(self, invoice_ids: Iterable[int]) -> list[Invoice]:
         wanted = _distinct(invoice_ids)
         orders = self._orders_of_invoices(wanted, keep=False)
