@@ -32,7 +32,7 @@ def order_ids(text: str) -> list[int]:
 
 def run(args) -> int:
     from syncsvc.config import load_settings
-    from syncsvc.service.locking import SYNC_BY_HAND, ConnectionLease, LockHeld, exclusive, holder_name
+    from syncsvc.service.locking import SYNC_BY_HAND, ConnectionLease, LeaseFence, LockHeld, exclusive, holder_name
     from syncsvc.store.db import upgrade
     from syncsvc.sync.wiring import state_store
 
@@ -46,7 +46,7 @@ def run(args) -> int:
                    "as a queued re-sync, another `syncsvc sync` must finish first")
         try:
             with exclusive(lease, refused) as lease_lost:
-                summary = _sync(args, settings, should_stop=lease_lost.is_set)
+                summary = _sync(args, settings, should_stop=lease_lost.is_set, fence=LeaseFence(lease))
         except LockHeld as held:
             if not (args.orders and held.holder and held.holder.is_daemon):
                 raise
@@ -63,8 +63,9 @@ def run(args) -> int:
     return 0 if summary.ok else 1
 
 
-def _sync(args, settings, should_stop):
-    """One cycle, or the named orders, while this process holds the connection."""
+def _sync(args, settings, should_stop, fence):
+    """One cycle, or the named orders, while this process holds the connection (checked before each
+    QuickBooks write through `fence`)."""
     from syncsvc.service.progress import progress_for
     from syncsvc.sync.cycle import run_cycle
     from syncsvc.sync.orders import sync_orders
@@ -72,7 +73,7 @@ def _sync(args, settings, should_stop):
 
     # With --json, stdout carries only the JSON, so progress goes to stderr.
     progress = progress_for(sys.stderr if args.json else sys.stdout)
-    with open_parts(settings, upgrade_schema=False) as parts:
+    with open_parts(settings, upgrade_schema=False, fence=fence) as parts:
         try:
             if args.orders:
                 return sync_orders(parts.source, parts.qb, parts.state, settings.sync, args.orders,

@@ -1,4 +1,4 @@
-"""Infusionsoft payments as QBO payments: one each, deduplicated by reference.
+"""Infusionsoft payments as QBO payments: one each, each under its own reference.
 
 The reference (PaymentRefNum) is the merchant RefNum of the card charge, the
 bank's transaction id, so a user can match QBO against the merchant
@@ -6,12 +6,26 @@ statement and two payments on one invoice (25 + 75 of 100) stay distinct. A
 manual payment has no charge; its reference is derived from its payment id.
 The invoice id is never the reference: a second payment on the invoice would
 look like a duplicate. Refunds are never posted as payments.
+
+The reference rule, whole:
+
+- A reference over QBO's 21 characters is shortened to its first 10
+  characters, "-" and 10 hex digits of its SHA-256 (`short_reference`).
+- A payment whose reference is already another payment's (the gateway reused
+  it on a second charge of the invoice, on another order's charge, or a
+  bookkeeper typed it on a payment in QuickBooks) is posted as its reference
+  cut to fit, then "-P" and its Keap payment id (`distinct_reference`), e.g.
+  `8921731533-P1234`. Among payments sharing a reference the one with the
+  lowest id keeps it unless an earlier one was posted with it already.
+- The memo always carries the whole reference and the Keap payment id.
+- A payment recorded as posted is never posted again, under whatever
+  reference Keap gives it now (`posted_payment_refs`, keyed by payment id).
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Iterable, Mapping
@@ -22,6 +36,7 @@ from syncsvc.infusionsoft.records import Payment
 
 REF_MAX = 21  # QBO PaymentRefNum
 _KEEP = 10  # leading characters kept when shortening; "-" and 10 hash digits follow
+DISTINCT_MARK = "-P"  # between a shared reference and the Keap payment id that makes it this payment's own
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,9 @@ class PlannedPayment:
     pay_date: date | None
     method: str  # QBO payment method name; "" posts none
     memo: str
+    # The reference to post under instead when QBO already holds `ref` on a payment that is not this
+    # one (typed by hand, say); None when `ref` is that distinct reference already.
+    alt_ref: str | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +83,32 @@ def short_reference(full_ref: str) -> str:
     return f"{full_ref[:_KEEP]}-{digest}"
 
 
+def distinct_reference(full_ref: str, payment_id: int) -> str:
+    """The reference of a payment whose own is another payment's: the reference cut to fit, "-P" and the
+    Keap payment id, within QBO's 21 characters (e.g. `8921731533-P1234`)."""
+    suffix = f"{DISTINCT_MARK}{payment_id}"
+    return f"{short_reference(full_ref)[:REF_MAX - len(suffix)]}{suffix}"
+
+
+def with_reference(planned: PlannedPayment, ref: str) -> PlannedPayment:
+    """`planned` posted under `ref` (its distinct reference), the memo still naming its whole reference."""
+    return replace(planned, ref=ref, alt_ref=None, memo=_memo_with_reference(planned.memo, planned.full_ref, ref))
+
+
+def exceeds_open_balance(planned: PlannedPayment, invoice_total: Decimal, already_paid: Decimal,
+                         doc_number: str, order_id: int) -> str | None:
+    """Why `planned` cannot go on the invoice (it is more than what is left open), or None when it fits.
+    `already_paid` is what payments already posted (and recorded) have applied to the invoice."""
+    open_balance = cents(invoice_total) - cents(already_paid)
+    if planned.amount <= open_balance:
+        return None
+    return (f"payment {planned.payment_id} of {planned.amount} is more than the {max(open_balance, Decimal('0.00'))} "
+            f"left open on QuickBooks invoice {doc_number} (total {cents(invoice_total)}, {cents(already_paid)} "
+            f"already paid): QuickBooks would refuse it. Correct the payment or the order total in Keap "
+            f"(or refund the excess); it posts on the next cycle once it fits (`syncsvc sync --orders {order_id}` "
+            f"now)")
+
+
 def decide_payments(
     payments: Iterable[Payment],
     order_id: int,
@@ -73,34 +117,36 @@ def decide_payments(
     settings: EngineSettings,
     posted_payment_refs: Mapping[int, str] | None = None,
 ) -> PaymentDecisions:
-    """Which payments to post now. `posted_refs` are references (as posted)
-    already in QBO; `reported_payment_ids` are payments whose skip was already
-    recorded, so a re-plan does not report them again; `posted_payment_refs`
-    maps the payments recorded as posted to the reference they were posted
-    with. A recorded payment is never posted again, even when Keap now gives
-    it another reference (as it may after a move from XML-RPC to REST v2)."""
+    """Which payments to post now, and under which reference (see the module's rule).
+
+    `posted_refs` are references (as posted) already in QBO; `reported_payment_ids` are payments whose
+    skip was already recorded, so a re-plan does not report them again; `posted_payment_refs` maps
+    payments recorded as posted (this order's, and any other payment holding a reference this order's
+    payments would use) to the reference they were posted with. A recorded payment is never posted
+    again, even when Keap now gives it another reference (as it may after a move from XML-RPC to REST
+    v2). A reference in `posted_refs` that no recorded payment claims is taken as this order's own
+    payment, never posted twice."""
     to_post: list[PlannedPayment] = []
     skipped: list[SkippedPayment] = []
     warnings: list[str] = []
-    used = set(posted_refs)
     posted_payment_refs = posted_payment_refs or {}
+    owners = {ref: payment_id for payment_id, ref in posted_payment_refs.items()}
     for payment in sorted(payments, key=lambda p: p.id):
         reason = _not_postable(payment)
         if reason is None and payment.id in posted_payment_refs:
-            posted_as, now_ref = posted_payment_refs[payment.id], short_reference(full_reference(payment, settings))
-            if posted_as != now_ref:
-                warnings.append(f"payment {payment.id} is in QuickBooks with reference {posted_as!r}; Keap now gives "
-                                f"{now_ref!r}: kept as posted, not posted again")
+            _warn_if_renamed(payment, posted_payment_refs[payment.id], settings, warnings)
             continue
         if reason is None:
             planned = plan_payment(payment, order_id, settings)
-            if planned.ref in used:
-                if planned.ref not in posted_refs:
-                    reason = f"payment {payment.id}: reference {planned.full_ref!r} is already used by another payment of this order"
-                else:
-                    continue  # already in QuickBooks
-            else:
-                used.add(planned.ref)
+            if planned.ref in posted_refs and planned.ref not in owners:
+                continue  # already in QuickBooks, recorded without its payment id
+            if owners.get(planned.ref, payment.id) != payment.id:
+                planned = with_reference(planned, distinct_reference(planned.full_ref, payment.id))
+                if owners.get(planned.ref, payment.id) != payment.id:
+                    reason = (f"payment {payment.id}: its reference {planned.full_ref!r} and {planned.ref!r} are "
+                              f"both already used by other payments; give it its own reference in Keap")
+            if reason is None:
+                owners[planned.ref] = payment.id
                 to_post.append(planned)
                 if not planned.method:
                     warnings.append(f"payment {payment.id}: no QuickBooks payment method for pay type {payment.pay_type!r} (add it to payment_methods)")
@@ -108,6 +154,14 @@ def decide_payments(
         if payment.id not in reported_payment_ids:
             skipped.append(SkippedPayment(payment.id, reason))
     return PaymentDecisions(tuple(to_post), tuple(skipped), tuple(warnings))
+
+
+def _warn_if_renamed(payment: Payment, posted_as: str, settings: EngineSettings, warnings: list[str]) -> None:
+    full_ref = full_reference(payment, settings)
+    now_ref = short_reference(full_ref)
+    if posted_as not in (now_ref, distinct_reference(full_ref, payment.id)):
+        warnings.append(f"payment {payment.id} is in QuickBooks with reference {posted_as!r}; Keap now gives "
+                        f"{now_ref!r}: kept as posted, not posted again")
 
 
 def plan_payment(payment: Payment, order_id: int, settings: EngineSettings) -> PlannedPayment:
@@ -125,7 +179,14 @@ def plan_payment(payment: Payment, order_id: int, settings: EngineSettings) -> P
         pay_date=payment.pay_date.date() if payment.pay_date else None,
         method=settings.payment_method_for(payment.pay_type),
         memo=memo,
+        alt_ref=distinct_reference(full_ref, payment.id),
     )
+
+
+def _memo_with_reference(memo: str, full_ref: str, ref: str) -> str:
+    if ref != full_ref and full_ref not in memo:
+        return f"{memo}, reference {full_ref}"
+    return memo
 
 
 def _not_postable(payment: Payment) -> str | None:

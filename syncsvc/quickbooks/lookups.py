@@ -153,6 +153,13 @@ def natural_key_of(obj) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
+def all_by_natural_key(qb, entity_cls, key: str) -> list:
+    """Every object of entity_cls whose natural key (see NATURAL_KEY_FIELDS) is `key`: for payments, a
+    reference may be on several (ours and one typed by hand)."""
+    field = NATURAL_KEY_FIELDS[entity_cls.qbo_object_name]
+    return list(paged(qb, entity_cls, [equals(field, key)]))
+
+
 def find_by_natural_key(qb, entity_cls, key: str):
     """The one object of entity_cls whose natural key (see NATURAL_KEY_FIELDS) is `key`, or None."""
     field = NATURAL_KEY_FIELDS[entity_cls.qbo_object_name]

@@ -31,9 +31,10 @@ from syncsvc.config import Settings
 from syncsvc.errors import SyncsvcError
 from syncsvc.infusionsoft.errors import InfusionsoftActionRequired
 from syncsvc.service.health import Health, HealthServer
-from syncsvc.service.locking import ConnectionLease, LeaseKeeper, LockHeld
+from syncsvc.service.locking import ConnectionLease, LeaseFence, LeaseKeeper, LockHeld
 from syncsvc.service.metrics import Metrics
 from syncsvc.service.schema_guard import ensure_schema
+from syncsvc.store.state import LeaseLost
 from syncsvc.tokens import ReconnectRequired
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class Daemon:
         self._state = None
         self._queue_seen: set = set()
         self._queue_checked_at = 0.0
+        self._fence: LeaseFence | None = None
 
     # -- the process --------------------------------------------------------------------------
 
@@ -75,6 +77,7 @@ class Daemon:
                                       self.service.health_port).start()
             if not self._acquire(lease):
                 return 0  # stopped while waiting for the lease
+            self._fence = LeaseFence(lease)
             keeper = LeaseKeeper(lease, self._on_lease_lost).start()
             try:
                 self._schedule_until_stopped()
@@ -191,7 +194,7 @@ class Daemon:
 
         started = time.monotonic()
         try:
-            with open_parts(self.settings, upgrade_schema=False) as parts:
+            with open_parts(self.settings, upgrade_schema=False, fence=self._fence) as parts:
                 resync = serve_queued_resyncs(parts.source, parts.qb, parts.state, self.settings.sync)
                 if resync is not None:
                     self._count(resync)
@@ -201,6 +204,9 @@ class Daemon:
                 summary = run_cycle(parts.source, parts.qb, parts.state, self.settings.sync,
                                     should_stop=self.stop_event.is_set)
                 held = held_orders(parts.state)
+        except LeaseLost as exc:
+            self._on_lease_lost()  # another process holds the connection now: this daemon stops
+            return self._finished("error", started, f"sync cycle stopped: {exc}")
         except PAUSING_ERRORS as exc:
             return self._finished("paused", started, f"connection {self.settings.connection.name} paused: {exc}")
         except SyncsvcError as exc:

@@ -8,6 +8,14 @@ killed daemon stops renewing and its lease lapses after at most one TTL, or at
 once for a contender on the same host, which sees that the holder's pid is gone.
 Times come from this machine's clock in UTC, so hosts sharing a PostgreSQL
 database need their clocks in sync to well within the TTL.
+
+A process can lose the lease without knowing: paused (SIGSTOP, a long GC, a
+frozen VM) past the TTL while another takes it over. So the lease is a fencing
+token too: each acquisition by a new holder bumps the row's `generation`, and
+before each QuickBooks write `LeaseFence` checks, in the order's own state
+transaction, that the row still names this holder and generation (renewing it
+there when the keeper has fallen behind). A process that lost it raises
+LeaseLost before writing, and its run stops.
 """
 
 from __future__ import annotations
@@ -22,13 +30,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import case, delete, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from syncsvc.errors import SyncsvcError
 from syncsvc.store.db import stored_utc
 from syncsvc.store.lock_models import ConnectionLock
+from syncsvc.store.state import LeaseLost
 
 log = logging.getLogger(__name__)
 LOCKS = ConnectionLock.__table__
@@ -75,6 +85,7 @@ class LeaseInfo:
     holder: str
     acquired_at: datetime
     expires_at: datetime
+    generation: int = 0
 
     def describe(self) -> str:
         return f"{self.holder} (lease until {self.expires_at:%H:%M:%S} UTC)"
@@ -102,6 +113,7 @@ class ConnectionLease:
         self.ttl = timedelta(seconds=ttl_seconds)
         self.holder = holder or holder_name()
         self._clock = clock
+        self.generation: int | None = None  # the row's generation since we took it
 
     def try_acquire(self) -> bool:
         """Take the lease if it is free, lapsed or already ours; False when another holder has it."""
@@ -111,15 +123,23 @@ class ConnectionLease:
             taken = conn.execute(update(LOCKS).where(
                 LOCKS.c.connection == self.connection,
                 or_(LOCKS.c.expires_at < now, LOCKS.c.holder == self.holder),
-            ).values(**values)).rowcount
+            ).values(**values, generation=case((LOCKS.c.holder == self.holder, LOCKS.c.generation),
+                                               else_=LOCKS.c.generation + 1))).rowcount
         if taken:
-            return True
+            return self._taken()
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(LOCKS).values(connection=self.connection, **values))
+                conn.execute(insert(LOCKS).values(connection=self.connection, generation=1, **values))
         except IntegrityError:
             # Someone else holds it (or took it a moment ago), unless that process is dead.
             return self._take_over_dead_holder(values)
+        return self._taken()
+
+    def _taken(self) -> bool:
+        current = self.current()
+        if current is None or current.holder != self.holder:
+            return False  # taken from us again at once
+        self.generation = current.generation
         return True
 
     def _take_over_dead_holder(self, values: dict) -> bool:
@@ -131,18 +151,24 @@ class ConnectionLease:
         with self.engine.begin() as conn:
             taken = conn.execute(update(LOCKS).where(
                 LOCKS.c.connection == self.connection, LOCKS.c.holder == current.holder,
-            ).values(**values)).rowcount
+            ).values(**values, generation=LOCKS.c.generation + 1)).rowcount
         if taken:
             log.warning("connection %s: took over the lock of %s, whose process is gone", self.connection,
                         current.holder)
-        return bool(taken)
+        return bool(taken) and self._taken()
 
     def renew(self) -> bool:
         """Push the expiry out; False when the lease is no longer ours."""
         with self.engine.begin() as conn:
-            return bool(conn.execute(update(LOCKS).where(
-                LOCKS.c.connection == self.connection, LOCKS.c.holder == self.holder,
-            ).values(expires_at=self._clock() + self.ttl)).rowcount)
+            return bool(conn.execute(update(LOCKS).where(*self._ours()).values(
+                expires_at=self._clock() + self.ttl)).rowcount)
+
+    def _ours(self) -> tuple:
+        """The row as long as it is still our tenure: our holder name and, once known, our generation."""
+        conditions = (LOCKS.c.connection == self.connection, LOCKS.c.holder == self.holder)
+        if self.generation is not None:
+            conditions += (LOCKS.c.generation == self.generation,)
+        return conditions
 
     def release(self) -> None:
         with self.engine.begin() as conn:
@@ -153,7 +179,45 @@ class ConnectionLease:
             row = conn.execute(select(LOCKS).where(LOCKS.c.connection == self.connection)).first()
         if row is None:
             return None
-        return LeaseInfo(row.holder, stored_utc(row.acquired_at), stored_utc(row.expires_at))
+        return LeaseInfo(row.holder, stored_utc(row.acquired_at), stored_utc(row.expires_at), row.generation)
+
+
+class LeaseFence:
+    """Checks, before each QuickBooks write and inside the order's state transaction, that `lease` is
+    still this process's. When the keeper has fallen behind (less than a third of the TTL left, or
+    lapsed) it renews the lease there, atomically with the check, and reports the doubt: the process
+    may have been paused, so what QuickBooks holds is read afresh before posting."""
+
+    def __init__(self, lease: ConnectionLease) -> None:
+        self.lease = lease
+        self.margin = lease.ttl / 3
+
+    def verify(self, session: Session) -> bool:
+        lease = self.lease
+        now = lease._clock()
+        row = session.execute(select(LOCKS).where(LOCKS.c.connection == lease.connection)).first()
+        if row is None or row.holder != lease.holder or row.generation != lease.generation:
+            raise LeaseLost(lost_lease_message(lease, row))
+        if stored_utc(row.expires_at) - now >= self.margin:
+            return False
+        renewed = session.execute(update(LOCKS).where(*lease._ours()).values(expires_at=now + lease.ttl)).rowcount
+        if not renewed:
+            raise LeaseLost(lost_lease_message(lease, None))
+        log.warning("connection %s: the lock was about to lapse or had lapsed (was this process paused?); "
+                    "renewed it, and QuickBooks is read again before posting", lease.connection)
+        return True
+
+
+def lost_lease_message(lease: ConnectionLease, row) -> str:
+    if row is None:
+        since = "it lapsed and was taken over and released since"
+    elif row.holder != lease.holder:
+        since = f"{row.holder} took it over at {stored_utc(row.acquired_at):%H:%M:%S} UTC after it lapsed"
+    else:
+        since = "it lapsed and was taken over since"
+    return (f"connection {lease.connection}: this process ({lease.holder}) no longer holds the lease: {since} "
+            f"(this process had stopped renewing it: paused, or the database out of reach). It wrote nothing "
+            f"more to QuickBooks and stops; the next run picks up what is left")
 
 
 class LeaseKeeper:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, String
+from sqlalchemy import DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from syncsvc.store.models import Base
@@ -18,3 +18,6 @@ class ConnectionLock(Base):
     acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Renewed while the holder runs; once past, any daemon may take the lease (the holder died).
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Bumped each time the lease passes to a holder that did not hold it: with the holder, the fencing
+    # token a process checks before each QuickBooks write (syncsvc/service/locking.py, LeaseFence).
+    generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -11,15 +11,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Iterator
+from typing import Iterable, Iterator, Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from syncsvc.errors import SyncsvcError
 from syncsvc.store.db import stored_utc
 from syncsvc.store.queue_models import ResyncRequest
+from syncsvc.store.request_models import RefusedRequest
 
 from syncsvc.store.sync_models import (
     CustomerLink,
@@ -53,12 +55,31 @@ class OpenIssue:
     last_seen: datetime
 
 
+class LeaseLost(SyncsvcError):
+    """This process no longer holds the connection's lease: it must not write to QuickBooks (another
+    process may be posting the same orders). The run stops; the lease's new holder carries on."""
+
+
+class Fence(Protocol):
+    """The lease a process must still hold to write (syncsvc/service/locking.py, LeaseFence)."""
+
+    def verify(self, session: Session) -> bool:
+        """Raise when the lease is no longer ours; True when it had lapsed (we may have been paused)."""
+
+
 class UnitOfWork:
     """Reads and writes inside one transaction for one connection."""
 
-    def __init__(self, session: Session, connection: str) -> None:
+    def __init__(self, session: Session, connection: str, fence: Fence | None = None) -> None:
         self.session = session
         self.connection = connection
+        self.fence = fence
+
+    def ensure_lease(self) -> bool:
+        """Before a QuickBooks write: raise unless this process still holds the connection's lease
+        (checked in this unit's transaction). True when the lease had lapsed meanwhile (the process
+        was paused): what QuickBooks holds should then be read afresh, not taken from the batch's reads."""
+        return self.fence.verify(self.session) if self.fence is not None else False
 
     # -- watermarks -----------------------------------------------------------------
 
@@ -105,6 +126,31 @@ class UnitOfWork:
         )
         return {payment_id: qbo_ref for payment_id, qbo_ref in rows}
 
+    def payment_owners(self, qbo_refs: Iterable[str]) -> dict[str, int]:
+        """PaymentRefNum as posted -> the Infusionsoft payment recorded with it, across the connection."""
+        wanted = sorted(set(qbo_refs))
+        owners: dict[str, int] = {}
+        for start in range(0, len(wanted), 500):
+            rows = self.session.execute(
+                select(SyncedPayment.qbo_ref, SyncedPayment.payment_id)
+                .where(SyncedPayment.connection == self.connection, SyncedPayment.qbo_ref.in_(wanted[start:start + 500]))
+            )
+            owners.update({qbo_ref: payment_id for qbo_ref, payment_id in rows})
+        return owners
+
+    def payment_for_qbo_id(self, qbo_id: str, invoice_id: int) -> int | None:
+        """The Infusionsoft payment of this Infusionsoft invoice recorded as QuickBooks payment `qbo_id`, if
+        any (by invoice: a sales receipt's payments are recorded under the receipt's id, another sequence)."""
+        return self.session.scalar(select(SyncedPayment.payment_id).where(
+            SyncedPayment.connection == self.connection, SyncedPayment.qbo_id == qbo_id,
+            SyncedPayment.invoice_id == invoice_id).limit(1))
+
+    def paid_on_order(self, order_id: int) -> Decimal:
+        """What the order's recorded payments add up to."""
+        total = self.session.scalar(select(func.sum(SyncedPayment.amount)).where(
+            SyncedPayment.connection == self.connection, SyncedPayment.order_id == order_id))
+        return Decimal(total or 0)
+
     def payment_ref_taken(self, qbo_ref: str) -> bool:
         return self.session.scalar(
             select(SyncedPayment.id).where(SyncedPayment.connection == self.connection, SyncedPayment.qbo_ref == qbo_ref)
@@ -117,6 +163,16 @@ class UnitOfWork:
             connection=self.connection, payment_id=payment_id, order_id=order_id, invoice_id=invoice_id,
             ref_num=ref_num, qbo_ref=qbo_ref, qbo_id=qbo_id, amount=amount, synced_at=_now(),
         ))
+
+    # -- requestids QuickBooks refused ---------------------------------------------------------
+
+    def request_refused(self, request_id: str) -> bool:
+        return self.session.get(RefusedRequest, (self.connection, request_id)) is not None
+
+    def record_refused_request(self, request_id: str, what: str, reason: str) -> None:
+        if not self.request_refused(request_id):
+            self.session.add(RefusedRequest(connection=self.connection, request_id=request_id, what=what[:300],
+                                            reason=reason, refused_at=_now()))
 
     # -- links ---------------------------------------------------------------------------
 
@@ -179,15 +235,16 @@ class UnitOfWork:
 class StateStore:
     """Opens units of work and run records for one connection."""
 
-    def __init__(self, engine: Engine, connection: str) -> None:
+    def __init__(self, engine: Engine, connection: str, fence: Fence | None = None) -> None:
         self.engine = engine
         self.connection = connection
+        self.fence = fence
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @contextmanager
     def unit(self) -> Iterator[UnitOfWork]:
         with self._sessions.begin() as session:
-            yield UnitOfWork(session, self.connection)
+            yield UnitOfWork(session, self.connection, self.fence)
 
     def start_run(self) -> int:
         with self._sessions.begin() as session:

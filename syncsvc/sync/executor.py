@@ -14,36 +14,57 @@ memo (an earlier write of ours whose record was lost); it is then brought up
 to date, never posted again. Any other document with that number holds the
 order, because applying our payment to it would book money on someone else's
 invoice.
+
+A payment is adopted only when QuickBooks holds one under its reference (or
+its distinct reference) on the same customer and invoice, for the same amount,
+that no other Keap payment is recorded as; a payment someone typed with our
+reference on anything else makes ours post under its distinct reference
+instead. A payment that would take the invoice over its open balance is held
+with the amounts, whether we can tell beforehand (the payments recorded for
+the order) or only QuickBooks can (a payment typed there): nothing is sent
+that QuickBooks must refuse, and the run goes on.
+
+Before each write the unit of work checks that this process still holds the
+connection's lease (`ensure_lease`); when the lease had lapsed meanwhile,
+QuickBooks is asked again for the payment instead of trusting the batch's
+bulk read.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.salesreceipt import SalesReceipt
 
 from syncsvc.config import SyncSettings
 from syncsvc.engine.actions import (
-    CreateCustomer, CreateInvoice, CreateItem, CreatePayment, CreateSalesReceipt, Hold, Skip, UpdateInvoice,
+    WRITES, CreateCustomer, CreateInvoice, CreateItem, CreatePayment, CreateSalesReceipt, Hold, Skip, UpdateInvoice,
     UpdateSalesReceipt,
 )
 from syncsvc.engine.documents import INVOICE, PlannedDocument
 from syncsvc.engine.items import QboItem
 from syncsvc.engine.numbering import ids_memo
-from syncsvc.engine.payments import full_reference, short_reference
+from syncsvc.engine.payments import (
+    PlannedPayment, distinct_reference, exceeds_open_balance, full_reference, short_reference, with_reference,
+)
 from syncsvc.engine.plan import OrderBundle, OrderPlan
 from syncsvc.quickbooks import lookups, writers
-from syncsvc.quickbooks.errors import DuplicateDocNumber, DuplicateName, QuickBooksReconnectRequired, StaleObject
-from syncsvc.store.state import UnitOfWork
+from syncsvc.quickbooks.errors import (
+    DuplicateDocNumber, DuplicateName, QuickBooksReconnectRequired, StaleObject, ValidationFault,
+)
+from syncsvc.store.state import LeaseLost, UnitOfWork
 from syncsvc.sync.qbo_mapping import MoneyRefs, customer_from_draft, document_object, item_from_draft, payment_object
 from syncsvc.sync.resolve import QboDirectory, qbo_customer, qbo_item
 
 log = logging.getLogger(__name__)
 
 POSTED, UNCHANGED, HELD, SKIPPED, ERROR = "posted", "unchanged", "held", "skipped", "error"
+_OUR_MEMO = re.compile(r"\bInfusionsoft payment (\d+) ")  # how plan_payment's memo names the Keap payment
 
 
 @dataclass
@@ -70,8 +91,8 @@ class PlanExecutor:
             run.all()
         except _Stop:
             pass
-        except QuickBooksReconnectRequired:
-            raise  # nothing can be posted: the cycle stops
+        except (QuickBooksReconnectRequired, LeaseLost):
+            raise  # nothing can be posted (or may be, by this process): the run stops
         except Exception as exc:  # noqa: BLE001 - one bad order must not stop the run
             log.warning("order %s failed: %s", plan.order_id, exc, exc_info=log.isEnabledFor(logging.DEBUG))
             run.outcome.status, run.outcome.reason = ERROR, f"{type(exc).__name__}: {exc}"
@@ -93,9 +114,13 @@ class _Run:
         self.invoice_qbo_id: str | None = None
         self.outcome = OrderOutcome(plan.order_id)
         self.wrote = False
+        self.in_doubt = False  # the lease had lapsed: read QuickBooks afresh before posting a payment
+        self.held: list[str] = []
 
     def all(self) -> None:
         for action in self.plan.actions:
+            if isinstance(action, WRITES):
+                self.in_doubt = self.uow.ensure_lease() or self.in_doubt
             getattr(self, f"_{type(action).__name__}")(action)
 
     def finish(self) -> None:
@@ -112,7 +137,7 @@ class _Run:
     # -- writes --------------------------------------------------------------------------
 
     def _CreateCustomer(self, action: CreateCustomer) -> None:
-        created = writers.create(self.qb, customer_from_draft(action.draft))
+        created = writers.create(self.qb, customer_from_draft(action.draft), refusals=self.uow)
         self.customer_id = str(created.Id)
         self.x.directory.remember_customer(qbo_customer(created))
         self.uow.link_customer(action.draft.contact_id, self.customer_id, "created")
@@ -122,7 +147,8 @@ class _Run:
     def _CreateItem(self, action: CreateItem) -> None:
         draft = action.draft
         try:
-            created = writers.create(self.qb, item_from_draft(draft, self.x.directory.account_id(draft.income_account)))
+            created = writers.create(self.qb, item_from_draft(draft, self.x.directory.account_id(draft.income_account)),
+                                     refusals=self.uow)
         except DuplicateName:
             # Another item took the name meanwhile (or differs only in case): post on it.
             created = lookups.item_by_name(self.qb, draft.name)
@@ -147,7 +173,7 @@ class _Run:
             obj = document_object(document, self._customer(document.customer.qbo_id), self.item_ids,
                                   self._money(document))
             try:
-                created = writers.create(self.qb, obj)
+                created = writers.create(self.qb, obj, refusals=self.uow)
             except DuplicateDocNumber:  # created since the batch's bulk read
                 existing = lookups.documents_by_doc_number(self.qb, entity_cls, document.doc_number)
             else:
@@ -190,7 +216,7 @@ class _Run:
             current = entity_cls.get(qbo_id, qb=self.qb)
             obj.Id, obj.SyncToken, obj.sparse = current.Id, current.SyncToken, False
             try:
-                writers.update(self.qb, obj)
+                writers.update(self.qb, obj, refusals=self.uow)
                 return
             except StaleObject:
                 if attempt == 2:  # someone keeps editing it in QBO: leave it for the next cycle
@@ -201,22 +227,106 @@ class _Run:
         invoice_id = action.invoice_qbo_id or self.invoice_qbo_id
         if invoice_id is None:
             raise RuntimeError(f"payment {payment.payment_id}: its invoice was not created in this plan")
-        existing = self._payment_already_applied(payment.ref, invoice_id)
+        customer_id = self._customer(action.customer.qbo_id)
+        found = self._payments_in_qbo(payment)
+        existing = next((p for ref in found for p in found[ref]
+                         if self._is_this_payment(p, payment, customer_id, invoice_id)), None)
         if existing is not None:
-            qbo_id = str(existing.Id)
+            log.info("payment %s: already in QuickBooks (Id %s, reference %s); adopting it", payment.payment_id,
+                     existing.Id, existing.PaymentRefNum)
+            qbo_id, posted_ref = str(existing.Id), existing.PaymentRefNum
             self.outcome.counts["duplicates_avoided"] += 1
         else:
-            money = MoneyRefs(self._method_id(payment.method), self.x.directory.account_id(self.x.settings.deposit_account))
-            created = writers.create(self.qb, payment_object(payment, self._customer(action.customer.qbo_id), invoice_id, money))
-            self.x.directory.remember_payment(created)
-            qbo_id = str(created.Id)
+            if found.get(payment.ref):
+                # Our reference is on a payment that is not this one (typed by hand, say): ours gets its own.
+                if payment.alt_ref is None or found.get(payment.alt_ref):
+                    return self._hold_payment(payment, self._reference_taken(payment, found))
+                payment = with_reference(payment, payment.alt_ref)
+            created = self._post_payment(payment, customer_id, invoice_id)
+            if created is None:
+                return  # held
+            qbo_id, posted_ref = str(created.Id), payment.ref
             self.outcome.counts["payments"] += 1
         self.uow.record_payment(
             payment_id=payment.payment_id, order_id=self.plan.order_id, invoice_id=payment.invoice_id,
-            ref_num=payment.full_ref, qbo_ref=payment.ref, qbo_id=qbo_id, amount=payment.amount,
+            ref_num=payment.full_ref, qbo_ref=posted_ref, qbo_id=qbo_id, amount=payment.amount,
         )
         self.uow.resolve_issue("payment", payment.payment_id)
         self.wrote = True
+
+    def _post_payment(self, payment: PlannedPayment, customer_id: str, invoice_id: str):
+        """Post `payment` on the invoice; None when it is held instead, because it does not fit the invoice's
+        open balance (by our records, or by QuickBooks' answer)."""
+        reason = self._over_recorded_balance(payment)
+        if reason is None and self.uow.issue_recorded("payment", payment.payment_id, "held"):
+            reason = self._over_balance_in_qbo(payment, invoice_id)  # still? ask before sending again
+        if reason is not None:
+            return self._hold_payment(payment, reason)
+        money = MoneyRefs(self._method_id(payment.method), self.x.directory.account_id(self.x.settings.deposit_account))
+        try:
+            created = writers.create(self.qb, payment_object(payment, customer_id, invoice_id, money),
+                                     refusals=self.uow)
+        except ValidationFault:
+            reason = self._over_balance_in_qbo(payment, invoice_id)
+            if reason is None:
+                raise
+            return self._hold_payment(payment, reason)
+        self.x.directory.remember_payment(created)
+        return created
+
+    def _payments_in_qbo(self, payment: PlannedPayment) -> dict[str, list]:
+        """QBO payments under the payment's reference and its distinct one: from the batch's bulk read, or
+        asked afresh when the lease had lapsed (another process may have posted meanwhile)."""
+        refs = [payment.ref] + ([payment.alt_ref] if payment.alt_ref else [])
+        if self.in_doubt:
+            return {ref: lookups.payments_by_ref(self.qb, ref) for ref in refs}
+        return {ref: self.x.directory.payments_by_ref(ref) for ref in refs}
+
+    def _is_this_payment(self, found, payment: PlannedPayment, customer_id: str, invoice_id: str) -> bool:
+        """An earlier write of this payment whose record was lost (or the same payment typed by hand): same
+        customer, same amount, all of it on this invoice, and no other Keap payment's."""
+        named = _OUR_MEMO.search(found.PrivateNote or "")
+        if named and int(named.group(1)) != payment.payment_id:
+            return False
+        if str(getattr(found.CustomerRef, "value", "")) != str(customer_id):
+            return False
+        if Decimal(str(found.TotalAmt)) != payment.amount:
+            return False
+        if writers.applications(found) != {("Invoice", str(invoice_id)): payment.amount}:
+            return False
+        return self.uow.payment_for_qbo_id(str(found.Id), payment.invoice_id) is None
+
+    def _over_recorded_balance(self, payment: PlannedPayment) -> str | None:
+        document = self.uow.document(self.plan.order_id)
+        if document is None:
+            return None
+        return exceeds_open_balance(payment, document.total, self.uow.paid_on_order(self.plan.order_id),
+                                    document.doc_number, self.plan.order_id)
+
+    def _over_balance_in_qbo(self, payment: PlannedPayment, invoice_id: str) -> str | None:
+        """Why QuickBooks refuses (or would refuse) `payment`: more than the invoice's balance there."""
+        invoice = Invoice.get(invoice_id, qb=self.qb)
+        balance = Decimal(str(invoice.Balance if invoice.Balance is not None else invoice.TotalAmt))
+        if payment.amount <= balance:
+            return None
+        return (f"payment {payment.payment_id} of {payment.amount} is more than the {balance} open on QuickBooks "
+                f"invoice {invoice.DocNumber} (total {Decimal(str(invoice.TotalAmt))}): QuickBooks refuses it, so a "
+                f"payment or credit entered in QuickBooks already covers part of the invoice. Remove that one in "
+                f"QuickBooks, or correct the payment in Keap; it posts on the next cycle once it fits")
+
+    def _reference_taken(self, payment: PlannedPayment, found: dict[str, list]) -> str:
+        ids = ", ".join(sorted({str(p.Id) for ref in found for p in found[ref]}))
+        refs = " or ".join(repr(ref) for ref in found)
+        return (f"payment {payment.payment_id}: QuickBooks payment(s) {ids} already carry the reference it would "
+                f"post under ({refs}) but are not this payment (another customer, invoice or amount); change "
+                f"their reference in QuickBooks, or give the payment its own reference in Keap")
+
+    def _hold_payment(self, payment: PlannedPayment, reason: str) -> None:
+        """The payment stays out of QuickBooks, and its order is held (retried each cycle) with the reason."""
+        log.warning("order %s: %s", self.plan.order_id, reason)
+        self.uow.record_issue("payment", payment.payment_id, "held", reason)
+        self._hold(reason)
+        return None
 
     # -- non-writes ----------------------------------------------------------------------
 
@@ -232,6 +342,8 @@ class _Run:
         self.outcome.status, self.outcome.reason = SKIPPED, action.reason
 
     def _hold(self, reason: str) -> None:
+        self.held.append(reason)
+        reason = "; ".join(self.held)  # every hold of the order, e.g. two payments over the balance
         self.uow.record_issue("order", self.plan.order_id, "held", reason)
         self.outcome.status, self.outcome.reason = HELD, reason
 
@@ -266,14 +378,6 @@ class _Run:
         )
         raise _Stop()
 
-    def _payment_already_applied(self, payment_ref: str, invoice_id: str):
-        """A QBO payment with this reference applied to this invoice: an earlier write of ours."""
-        for found in self.x.directory.payments_by_ref(payment_ref):
-            for line in found.Line or []:
-                if any(str(t.TxnId) == invoice_id and t.TxnType == "Invoice" for t in (line.LinkedTxn or [])):
-                    return found
-        return None
-
     def _record_document(self, document: PlannedDocument, qbo_id: str, content_hash: str) -> None:
         self.uow.record_document(
             order_id=document.order_id, invoice_id=document.invoice_id, qbo_type=document.kind, qbo_id=qbo_id,
@@ -284,20 +388,19 @@ class _Run:
         receipt = document.receipt_payment
         if receipt is None:
             return
-        recorded = self.uow.payment_refs(document.order_id)
+        recorded = self.uow.posted_payment_refs(document.order_id)
         by_id = {p.id: p for p in self.bundle.payments}
         for payment_id in receipt.payment_ids:
             payment = by_id.get(payment_id)
-            if payment is None:
+            if payment is None or payment.id in recorded:
                 continue
             full_ref = full_reference(payment, self.x.settings.engine)
-            short = short_reference(full_ref)
-            if short in recorded:
-                continue
-            recorded = recorded | {short}
+            ref = short_reference(full_ref)
+            if self.uow.payment_owners([ref]).get(ref, payment.id) != payment.id:
+                ref = distinct_reference(full_ref, payment.id)  # the reference is another payment's
             self.uow.record_payment(
                 payment_id=payment.id, order_id=document.order_id, invoice_id=payment.invoice_id,
-                ref_num=full_ref, qbo_ref=short, qbo_id=qbo_id, amount=payment.amount,
+                ref_num=full_ref, qbo_ref=ref, qbo_id=qbo_id, amount=payment.amount,
             )
 
     def _unknown_lines(self, document: PlannedDocument) -> int:

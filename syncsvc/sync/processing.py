@@ -21,12 +21,12 @@ from syncsvc.config import SyncSettings
 from syncsvc.engine import customers as customer_rules
 from syncsvc.engine.actions import CreateCustomer
 from syncsvc.engine.numbering import doc_number
-from syncsvc.engine.payments import full_reference, short_reference
+from syncsvc.engine.payments import distinct_reference, full_reference, short_reference
 from syncsvc.engine.plan import OrderBundle, plan_order
 from syncsvc.infusionsoft.errors import InfusionsoftActionRequired
 from syncsvc.infusionsoft.source import OrderSource
 from syncsvc.quickbooks.errors import QuickBooksError, QuickBooksReconnectRequired
-from syncsvc.store.state import StateStore
+from syncsvc.store.state import LeaseLost, StateStore
 from syncsvc.sync.bundles import read_bundles
 from syncsvc.sync.executor import ERROR, HELD, POSTED, SKIPPED, OrderOutcome, PlanExecutor
 from syncsvc.sync.posted import item_lookups, posted_state
@@ -197,14 +197,17 @@ class OrderSync:
         self.directory.load_customers(unlinked)
 
     def _preload_payments(self, bundles: list[OrderBundle]) -> None:
-        """The references of payments not recorded yet: the executor checks QBO for each before posting."""
+        """The references of payments not recorded yet, each with its distinct form (engine/payments.py):
+        the executor checks QBO for both before posting."""
         refs = set()
         with self.state.unit() as uow:
             for bundle in bundles:
                 if bundle.payments:
-                    recorded = uow.payment_refs(bundle.order.id)
-                    refs.update(ref for p in bundle.payments
-                                if (ref := short_reference(full_reference(p, self.settings.engine))) not in recorded)
+                    recorded = uow.posted_payment_refs(bundle.order.id)
+                    for p in bundle.payments:
+                        if p.id not in recorded:
+                            full_ref = full_reference(p, self.settings.engine)
+                            refs.update((short_reference(full_ref), distinct_reference(full_ref, p.id)))
         self.directory.load_payments(refs)
 
     def _preload_documents(self, bundles: list[OrderBundle]) -> None:
@@ -234,8 +237,8 @@ class OrderSync:
                 resolution = posted.customer
                 customer_id = resolution.customer_id if isinstance(resolution, customer_rules.Matched) else None
                 outcome = self.executor.execute(plan, bundle, uow, customer_id or None)
-        except (QuickBooksReconnectRequired, InfusionsoftActionRequired):
-            raise  # the whole connection is paused, not this one order
+        except (QuickBooksReconnectRequired, InfusionsoftActionRequired, LeaseLost):
+            raise  # the whole run stops (the connection paused, or this process lost it), not this one order
         except Exception as exc:  # noqa: BLE001 - recorded and reported; the run goes on
             log.warning("order %s failed: %s", order_id, exc)
             outcome = OrderOutcome(order_id, ERROR, f"{type(exc).__name__}: {exc}")

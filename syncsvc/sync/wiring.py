@@ -9,7 +9,7 @@ from typing import Iterator
 
 from syncsvc.config import Settings
 from syncsvc.infusionsoft import sunset
-from syncsvc.store.state import StateStore
+from syncsvc.store.state import Fence, StateStore
 
 log = logging.getLogger(__name__)
 
@@ -21,22 +21,23 @@ class SyncParts:
     state: StateStore
 
 
-def state_store(settings: Settings) -> StateStore:
+def state_store(settings: Settings, fence: Fence | None = None) -> StateStore:
     from syncsvc.store.db import make_engine
 
-    return StateStore(make_engine(settings.state.database_url), settings.connection.name)
+    return StateStore(make_engine(settings.state.database_url), settings.connection.name, fence)
 
 
 @contextmanager
-def open_parts(settings: Settings, *, upgrade_schema: bool = True) -> Iterator[SyncParts]:
+def open_parts(settings: Settings, *, upgrade_schema: bool = True, fence: Fence | None = None) -> Iterator[SyncParts]:
     """Open the Infusionsoft client, the QuickBooks company (tokens from the state database) and
-    the state store; closes what it opened."""
+    the state store; closes what it opened. `fence`: the lease this process must still hold before
+    each QuickBooks write (syncsvc/service/locking.py)."""
     from syncsvc.quickbooks.client import open_company
     from syncsvc.store.db import upgrade
 
     if upgrade_schema:
         upgrade(settings.state.database_url)
-    state = state_store(settings)
+    state = state_store(settings, fence)
     company = open_company(settings)
     try:
         with infusionsoft_client(settings) as infusionsoft:

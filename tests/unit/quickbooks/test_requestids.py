@@ -38,3 +38,12 @@ def test_anything_that_changes_the_write_changes_the_id():
 
 def test_long_entity_names_stay_within_50_chars():
     assert len(request_id("9130354764209347", "RecurringTransaction", "x" * 200, "v")) <= 50
+
+
+def test_a_write_sent_again_after_a_refusal_carries_another_id_and_the_first_id_is_unchanged():
+    content = content_version(invoice("10.10"))
+    first = request_id("123", "Invoice", "K-1001", content)
+    assert request_id("123", "Invoice", "K-1001", content, attempt=0) == first
+    retries = [request_id("123", "Invoice", "K-1001", content, attempt=n) for n in (1, 2)]
+    assert len({first, *retries}) == 3 and all(len(r) <= 50 for r in retries)
+    assert retries[0] == request_id("123", "Invoice", "K-1001", content, attempt=1)
