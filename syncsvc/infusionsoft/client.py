@@ -18,7 +18,8 @@ from syncsvc.infusionsoft.endpoints import check_keap_url
 from syncsvc.infusionsoft.invoiceservice import InvoiceService
 from syncsvc.infusionsoft.records import PayPlan
 from syncsvc.infusionsoft.source import XmlRpcOrderSource
-from syncsvc.infusionsoft.transport import RetryPolicy, XmlRpcTransport
+from syncsvc.infusionsoft.retrying import RetryPolicy
+from syncsvc.infusionsoft.transport import XmlRpcTransport
 from syncsvc.ratelimit import SlidingWindowLimiter, Window
 from syncsvc.tokens import MemoryTokenStore, TokenStore
 

@@ -1,6 +1,6 @@
 """One XML-RPC call over HTTP: rate limit, auth, timeout, retry, parse.
 
-The retry policy lives here and only here (errors.py decides what is
+Retries follow retrying.py (errors.py decides what is
 retryable): network errors, HTTP 5xx and 429, blank/cut-off/non-XML bodies,
 the ThrottlingException fault and the spurious [InvalidConfig] fault are tried
 again with exponential backoff and jitter (Retry-After wins when the server
@@ -13,13 +13,11 @@ from __future__ import annotations
 import logging
 import random as _random
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from syncsvc import apievents
 from syncsvc.infusionsoft import wire
@@ -29,33 +27,14 @@ from syncsvc.infusionsoft.errors import (
     InfusionsoftThrottled,
     InfusionsoftUnavailable,
     InvalidKeyFault,
-    ThrottlingFault,
     XmlRpcRetired,
-    is_retryable,
 )
 from syncsvc.infusionsoft import sunset
+from syncsvc.infusionsoft.retrying import RetryPolicy, retrying
 from syncsvc.ratelimit import SlidingWindowLimiter
 
 log = logging.getLogger(__name__)
 API = "infusionsoft"
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 6
-    initial_delay: float = 0.5
-    max_delay: float = 30.0
-    # A Retry-After longer than this is treated as "give up" rather than a multi-minute stall.
-    max_retry_after: float = 120.0
-
-    def delay(self, attempt: int, error: BaseException | None, random: Callable[[], float]) -> float:
-        """Seconds to wait after failed attempt number `attempt` (1-based)."""
-        retry_after = getattr(error, "retry_after", None)
-        if retry_after is not None:
-            return min(float(retry_after), self.max_retry_after)
-        backoff = min(self.max_delay, self.initial_delay * 2 ** (attempt - 1))
-        # Jitter between half and all of the backoff, so workers that failed together spread out.
-        return max(self.initial_delay, backoff * (0.5 + 0.5 * random()))
 
 
 def _retry_after_seconds(response: httpx.Response) -> float | None:
@@ -101,17 +80,11 @@ class XmlRpcTransport:
 
     def call(self, method: str, *params: Any) -> Any:
         """Call `method` with the key parameter prepended; the parsed, zone-aware result."""
-        retrying = Retrying(
-            stop=stop_after_attempt(max(1, self._policy.max_attempts)),
-            retry=retry_if_exception(is_retryable),
-            wait=self._wait,
-            sleep=self._sleep,
-            before_sleep=self._log_retry(method),
-            after=_count_throttle,
-            reraise=True,
+        attempts = retrying(
+            self._policy, sleep=self._sleep, random=self._random, label="Infusionsoft", operation=method, log=log
         )
         try:
-            return retrying(self._attempt, method, params)
+            return attempts(self._attempt, method, params)
         except InfusionsoftThrottled as exc:
             raise InfusionsoftThrottled(
                 f"Infusionsoft kept throttling {method} at {self.url} after "
@@ -177,32 +150,5 @@ class XmlRpcTransport:
             raise self._auth.rejected()
         raise HttpStatusError(f"Infusionsoft answered {method} at {self.url} with HTTP {status}", status)
 
-    # -- retry plumbing -------------------------------------------------------------
 
-    def _wait(self, state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        return self._policy.delay(state.attempt_number, error, self._random)
-
-    def _log_retry(self, method: str) -> Callable[[RetryCallState], None]:
-        def before_sleep(state: RetryCallState) -> None:
-            apievents.emit(API, apievents.RETRY)
-            error = state.outcome.exception() if state.outcome else None
-            log.warning(
-                "Infusionsoft %s attempt %d failed (%s); retrying in %.2f s",
-                method,
-                state.attempt_number,
-                error,
-                state.next_action.sleep if state.next_action else 0.0,
-            )
-
-        return before_sleep
-
-
-def _count_throttle(state: RetryCallState) -> None:
-    """Runs after every failed attempt that is retryable (the last one too)."""
-    error = state.outcome.exception() if state.outcome else None
-    if isinstance(error, (InfusionsoftThrottled, ThrottlingFault)):
-        apievents.emit(API, apievents.THROTTLE)
-
-
-__all__ = ["XmlRpcTransport", "RetryPolicy"]
+__all__ = ["XmlRpcTransport"]

@@ -5,8 +5,8 @@ The SDK builds each request (path, query, Accept header) through its
 per call and read the answer as raw JSON, because the SDK's typed methods
 fail a whole page on one record they dislike (tolerant.py loads records one
 by one instead). The SDK's urllib3 retries are off: the retry policy is the
-XML-RPC transport's (`RetryPolicy`, `is_retryable`, tenacity, backoff with
-jitter), so both APIs behave the same under failure:
+one the XML-RPC transport uses (retrying.py: `RetryPolicy`, `is_retryable`,
+tenacity, backoff with jitter), so both APIs behave the same under failure:
 
 - retried: HTTP 429 (Keap sends no Retry-After, so backoff; one is honoured
   if it ever comes), 5xx, network errors and timeouts, and 200 answers whose
@@ -18,7 +18,7 @@ jitter), so both APIs behave the same under failure:
 - 404: `RestNotFound` (for getOrder: the order was deleted).
 
 Every HTTP request made counts in `calls` and emits apievents CALL; retries
-emit RETRY and 429s THROTTLE, as transport.py does.
+emit RETRY and 429s THROTTLE (retrying.py), as for XML-RPC.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ import urllib3
 from keap_core_v2_client import ApiClient, Configuration
 from keap_core_v2_client.api import ContactApi, OrdersApi, ProductsApi, SalesApi
 from keap_core_v2_client.exceptions import ApiException
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from syncsvc import apievents
 from syncsvc.infusionsoft.auth import Auth
@@ -44,9 +43,8 @@ from syncsvc.infusionsoft.errors import (
     InfusionsoftThrottled,
     InfusionsoftUnavailable,
     MalformedResponse,
-    is_retryable,
 )
-from syncsvc.infusionsoft.transport import RetryPolicy
+from syncsvc.infusionsoft.retrying import RetryPolicy, retrying
 from syncsvc.ratelimit import SlidingWindowLimiter
 
 log = logging.getLogger(__name__)
@@ -96,17 +94,11 @@ class RestCaller:
         """Send `send(**params)` (an SDK `*_without_preload_content` method) with retries.
 
         `operation` is Keap's operationId ("listOrders"), used in logs and messages."""
-        retrying = Retrying(
-            stop=stop_after_attempt(max(1, self._policy.max_attempts)),
-            retry=retry_if_exception(is_retryable),
-            wait=self._wait,
-            sleep=self._sleep,
-            before_sleep=self._log_retry(operation),
-            after=_count_throttle,
-            reraise=True,
+        attempts = retrying(
+            self._policy, sleep=self._sleep, random=self._random, label="Keap", operation=operation, log=log
         )
         try:
-            return retrying(self._attempt, operation, send, params)
+            return attempts(self._attempt, operation, send, params)
         except InfusionsoftThrottled as exc:
             raise InfusionsoftThrottled(
                 f"Keap kept throttling {operation} at {self.host} after {self._policy.max_attempts} attempts: {exc}",
@@ -186,32 +178,6 @@ class RestCaller:
         if status == 404:
             raise RestNotFound(f"Keap has no record for {operation} {_described(params)} (HTTP 404)", status)
         raise HttpStatusError(f"Keap answered {operation} at {self.host} with HTTP {status}{detail}", status)
-
-    # -- retry plumbing -------------------------------------------------------------------------
-
-    def _wait(self, state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        return self._policy.delay(state.attempt_number, error, self._random)
-
-    def _log_retry(self, operation: str) -> Callable[[RetryCallState], None]:
-        def before_sleep(state: RetryCallState) -> None:
-            apievents.emit(API, apievents.RETRY)
-            error = state.outcome.exception() if state.outcome else None
-            log.warning(
-                "Keap %s attempt %d failed (%s); retrying in %.2f s",
-                operation,
-                state.attempt_number,
-                error,
-                state.next_action.sleep if state.next_action else 0.0,
-            )
-
-        return before_sleep
-
-
-def _count_throttle(state: RetryCallState) -> None:
-    error = state.outcome.exception() if state.outcome else None
-    if isinstance(error, InfusionsoftThrottled):
-        apievents.emit(API, apievents.THROTTLE)
 
 
 def _json_object(operation: str, headers: Any, body: bytes) -> dict:

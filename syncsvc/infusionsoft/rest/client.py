@@ -19,7 +19,7 @@ from syncsvc.infusionsoft.rest.auth import BearerServiceKey
 from syncsvc.infusionsoft.rest.caller import RestCaller
 from syncsvc.infusionsoft.rest.convert import Account
 from syncsvc.infusionsoft.rest.source import RestOrderSource
-from syncsvc.infusionsoft.transport import RetryPolicy
+from syncsvc.infusionsoft.retrying import RetryPolicy
 from syncsvc.ratelimit import SlidingWindowLimiter, Window
 from syncsvc.tokens import MemoryTokenStore, TokenStore
 

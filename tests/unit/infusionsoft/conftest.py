@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from syncsvc.infusionsoft.auth import ServiceKeyAuth
-from syncsvc.infusionsoft.transport import RetryPolicy, XmlRpcTransport
+from syncsvc.infusionsoft.retrying import RetryPolicy
+from syncsvc.infusionsoft.transport import XmlRpcTransport
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NEW_YORK = ZoneInfo("America/New_York")

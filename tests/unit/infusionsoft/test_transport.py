@@ -9,7 +9,7 @@ import pytest
 
 from syncsvc.infusionsoft import errors
 from syncsvc.infusionsoft.auth import LegacyKeyAuth, OAuthAuth
-from syncsvc.infusionsoft.transport import RetryPolicy
+from syncsvc.infusionsoft.retrying import RetryPolicy
 from syncsvc.tokens import MemoryTokenStore, TokenSet
 
 from .conftest import URL, fault_xml, response_xml
