@@ -14,9 +14,16 @@ from typing import Callable, Protocol
 
 import httpx
 
-from syncsvc.config import ENV
+from syncsvc.config import ENV, Settings
 from syncsvc.infusionsoft.errors import InfusionsoftAuthError, InfusionsoftUnavailable
-from syncsvc.tokens import ReconnectRequired, TokenSet, TokenStore, token_set_from_response, utcnow
+from syncsvc.tokens import (
+    MemoryTokenStore,
+    ReconnectRequired,
+    TokenSet,
+    TokenStore,
+    token_set_from_response,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -241,3 +248,23 @@ def seed_refresh_token(store: TokenStore, refresh_token: str | None) -> None:
                 access_expires_at=datetime(1970, 1, 1, tzinfo=timezone.utc),
             )
         )
+
+
+def oauth_from_settings(settings: Settings, token_store: TokenStore | None, http: httpx.Client) -> OAuthAuth:
+    """`OAuthAuth` with the `[infusionsoft]` token URL and the client id/secret from the environment.
+
+    Tokens are kept in `token_store` (an in-memory store when None), seeded once from
+    SYNCSVC_INFUSIONSOFT_REFRESH_TOKEN when empty; `http` carries the token refreshes.
+    """
+    conf = settings.infusionsoft
+    store = token_store if token_store is not None else MemoryTokenStore()
+    seed_refresh_token(store, settings.secret("infusionsoft_refresh_token", required=False))
+    return OAuthAuth(
+        store,
+        client_id=settings.secret("infusionsoft_client_id"),
+        client_secret=settings.secret("infusionsoft_client_secret"),
+        token_url=conf.token_url,
+        http=http,
+        refresh_margin=timedelta(seconds=conf.oauth_refresh_margin_seconds),
+        timeout=conf.timeout_seconds,
+    )

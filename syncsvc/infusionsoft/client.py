@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random as _random
 import time
-from datetime import timedelta
 from typing import Callable
 from zoneinfo import ZoneInfo
 
@@ -12,18 +11,17 @@ import httpx
 
 from syncsvc.config import ENV, Settings
 from syncsvc.errors import ConfigError
-from syncsvc.infusionsoft.auth import Auth, LegacyKeyAuth, OAuthAuth, ServiceKeyAuth, seed_refresh_token
+from syncsvc.infusionsoft.auth import Auth, LegacyKeyAuth, ServiceKeyAuth, oauth_from_settings
 from syncsvc.infusionsoft.dataservice import DataService
 from syncsvc.infusionsoft.endpoints import check_keap_url
 from syncsvc.infusionsoft.invoiceservice import InvoiceService
+from syncsvc.infusionsoft.quota import quota_limiter
 from syncsvc.infusionsoft.records import PayPlan
 from syncsvc.infusionsoft.source import XmlRpcOrderSource
 from syncsvc.infusionsoft.retrying import RetryPolicy
 from syncsvc.infusionsoft.transport import XmlRpcTransport
-from syncsvc.ratelimit import SlidingWindowLimiter, Window
-from syncsvc.tokens import MemoryTokenStore, TokenStore
-
-LIMIT_MARGIN_SECONDS = 0.25
+from syncsvc.ratelimit import SlidingWindowLimiter
+from syncsvc.tokens import TokenStore
 
 
 class InfusionsoftClient:
@@ -63,17 +61,7 @@ class InfusionsoftClient:
         http = http or httpx.Client(timeout=conf.timeout_seconds)
         auth: Auth
         if conf.auth == "oauth":
-            store = token_store if token_store is not None else MemoryTokenStore()
-            seed_refresh_token(store, settings.secret("infusionsoft_refresh_token", required=False))
-            auth = OAuthAuth(
-                store,
-                client_id=settings.secret("infusionsoft_client_id"),
-                client_secret=settings.secret("infusionsoft_client_secret"),
-                token_url=conf.token_url,
-                http=http,
-                refresh_margin=timedelta(seconds=conf.oauth_refresh_margin_seconds),
-                timeout=conf.timeout_seconds,
-            )
+            auth = oauth_from_settings(settings, token_store, http)
         elif conf.auth == "legacy_key":
             auth = LegacyKeyAuth(settings.secret("infusionsoft_api_key"))
         elif conf.auth == "service_key":
@@ -81,13 +69,7 @@ class InfusionsoftClient:
         else:  # validated by config, kept for callers that build Settings by hand
             raise ConfigError(f"[infusionsoft].auth = {conf.auth!r} is not supported (set {ENV['config_path']})")
         if limiter is None:
-            # Keap counts calls when they arrive, we when they leave: network jitter can bunch
-            # them up in transit, so each window is held a little longer than the quota's.
-            limiter = SlidingWindowLimiter(
-                [Window(conf.requests_per_second, 1.0 + LIMIT_MARGIN_SECONDS),
-                 Window(conf.requests_per_minute, 60.0 + LIMIT_MARGIN_SECONDS)],
-                sleep=sleep,
-            )
+            limiter = quota_limiter(conf, sleep)
         transport = XmlRpcTransport(
             conf.base_url,
             auth,

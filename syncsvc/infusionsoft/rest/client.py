@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random as _random
 import time
-from datetime import timedelta
 from typing import Callable
 from zoneinfo import ZoneInfo
 
@@ -12,16 +11,16 @@ import httpx
 
 from syncsvc.config import ENV, Settings
 from syncsvc.errors import ConfigError
-from syncsvc.infusionsoft.auth import Auth, OAuthAuth, seed_refresh_token
-from syncsvc.infusionsoft.client import LIMIT_MARGIN_SECONDS
+from syncsvc.infusionsoft.auth import Auth, oauth_from_settings
 from syncsvc.infusionsoft.endpoints import check_keap_url
+from syncsvc.infusionsoft.quota import quota_limiter
 from syncsvc.infusionsoft.rest.auth import BearerServiceKey
 from syncsvc.infusionsoft.rest.caller import RestCaller
 from syncsvc.infusionsoft.rest.convert import Account
 from syncsvc.infusionsoft.rest.source import RestOrderSource
 from syncsvc.infusionsoft.retrying import RetryPolicy
-from syncsvc.ratelimit import SlidingWindowLimiter, Window
-from syncsvc.tokens import MemoryTokenStore, TokenStore
+from syncsvc.ratelimit import SlidingWindowLimiter
+from syncsvc.tokens import TokenStore
 
 
 class KeapRestClient:
@@ -62,18 +61,8 @@ class KeapRestClient:
         token_http: httpx.Client | None = None
         auth: Auth
         if conf.auth == "oauth":
-            store = token_store if token_store is not None else MemoryTokenStore()
-            seed_refresh_token(store, settings.secret("infusionsoft_refresh_token", required=False))
             token_http = httpx.Client(timeout=conf.timeout_seconds)
-            auth = OAuthAuth(
-                store,
-                client_id=settings.secret("infusionsoft_client_id"),
-                client_secret=settings.secret("infusionsoft_client_secret"),
-                token_url=conf.token_url,
-                http=token_http,
-                refresh_margin=timedelta(seconds=conf.oauth_refresh_margin_seconds),
-                timeout=conf.timeout_seconds,
-            )
+            auth = oauth_from_settings(settings, token_store, token_http)
         elif conf.auth == "service_key":
             auth = BearerServiceKey(settings.secret("infusionsoft_api_key"))
         else:
@@ -82,12 +71,7 @@ class KeapRestClient:
                 f"\"oauth\" (set {ENV['config_path']})"
             )
         if limiter is None:
-            # As for XML-RPC: Keap counts calls when they arrive, so each window is held a bit longer.
-            limiter = SlidingWindowLimiter(
-                [Window(conf.requests_per_second, 1.0 + LIMIT_MARGIN_SECONDS),
-                 Window(conf.requests_per_minute, 60.0 + LIMIT_MARGIN_SECONDS)],
-                sleep=sleep,
-            )
+            limiter = quota_limiter(conf, sleep)
         caller = RestCaller(
             conf.rest_base_url,
             auth,
