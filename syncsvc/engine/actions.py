@@ -13,6 +13,7 @@ from syncsvc.engine.payments import PlannedPayment
 @dataclass(frozen=True)
 class CreateCustomer:
     draft: CustomerDraft
+    rule: str = "created"  # stored on the contact's link
 
 
 @dataclass(frozen=True)

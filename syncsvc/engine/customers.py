@@ -2,9 +2,17 @@
 
 Rules, first hit wins: a stored link (manual `syncsvc link customer` or an
 earlier match); the email (trimmed, case-insensitive); first + last name;
-company + city (only when the contact has both); else create one. A rule that
+company + city (only when the contact has both); else create one. The name
+rule also matches a customer typed into QuickBooks with only a DisplayName
+(no given or family name) equal to the contact's first + last name. A rule that
 finds several customers stops the search: guessing would book a sale on the
 wrong customer, so the order is held until a user links the contact.
+
+Two people are never merged: a name (or DisplayName, or company + city) match
+to a customer whose email is set and differs from the contact's is not a match
+(Pat Lee <pat@a> and Pat Lee <pat@b> are two people). When that leaves no match
+a new customer is created under the next free DisplayName (`Pat Lee (1234)`),
+with the rule `created_other_email` recorded on the link.
 
 The caller runs the QBO queries `lookups(contact)` asks for and hands the
 customers found back as CustomerCandidates; this module only decides.
@@ -108,10 +116,11 @@ class Ambiguous:
 @dataclass(frozen=True)
 class Create:
     draft: CustomerDraft
-    rule: str = "created"
+    rule: str = "created"  # or CREATED_OTHER_EMAIL: a name match was refused for its email
 
 
 CustomerResolution = Matched | Ambiguous | Create
+CREATED_OTHER_EMAIL = "created_other_email"  # fits the link's rule column (20)
 
 
 def lookups(contact: Contact) -> CustomerLookups:
@@ -130,11 +139,16 @@ def lookups(contact: Contact) -> CustomerLookups:
 def resolve_customer(contact: Contact, found: CustomerCandidates, link: str | None = None) -> CustomerResolution:
     if link:
         return Matched(link, "linked")
+    other_person = False
     for rule, matches in (
         ("email", _by_email(contact, found.by_email)),
         ("name", _by_name(contact, found.by_name)),
         ("company_city", _by_company_city(contact, found.by_company_city)),
     ):
+        if rule != "email":
+            same_person = [c for c in matches if not _other_email(contact, c)]
+            other_person = other_person or len(same_person) < len(matches)
+            matches = same_person
         if len(matches) == 1:
             return Matched(matches[0].id, rule)
         if matches:
@@ -142,7 +156,7 @@ def resolve_customer(contact: Contact, found: CustomerCandidates, link: str | No
     taken = {_norm(name) for name in found.taken_display_names}
     for name in display_name_options(contact):
         if _norm(name) not in taken:
-            return Create(new_customer_draft(contact, name))
+            return Create(new_customer_draft(contact, name), CREATED_OTHER_EMAIL if other_person else "created")
     return Ambiguous("display_name", (), contact.id)
 
 
@@ -211,6 +225,12 @@ def _by_name(contact: Contact, found: tuple[QboCustomer, ...]) -> list[QboCustom
         if (_norm(c.given_name), _norm(c.family_name)) == (first, last)
         or (not c.given_name and not c.family_name and _norm(c.display_name) == full)
     )
+
+
+def _other_email(contact: Contact, customer: QboCustomer) -> bool:
+    """The customer has an email and it is not the contact's: another person of the same name."""
+    mine, theirs = _norm(contact.email), _norm(customer.email)
+    return bool(mine and theirs and mine != theirs)
 
 
 def _by_company_city(contact: Contact, found: tuple[QboCustomer, ...]) -> list[QboCustomer]:

@@ -172,7 +172,7 @@ def plan_order(bundle: OrderBundle, posted: PostedState, settings: EngineSetting
     actions: list[Action] = []
     needs_customer = any(isinstance(a, WRITES) for a in document_actions + payment_actions)
     if isinstance(resolution, customer_rules.Create) and needs_customer:
-        actions.append(CreateCustomer(resolution.draft))
+        actions.append(CreateCustomer(resolution.draft, resolution.rule))
     actions += document_actions + payment_actions
     actions += [Skip(s.reason, s.payment_id) for s in payments.skipped]
     return OrderPlan(order.id, tuple(actions), tuple(warnings), (), document)

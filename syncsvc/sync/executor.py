@@ -140,7 +140,7 @@ class _Run:
         created = writers.create(self.qb, customer_from_draft(action.draft), refusals=self.uow)
         self.customer_id = str(created.Id)
         self.x.directory.remember_customer(qbo_customer(created))
-        self.uow.link_customer(action.draft.contact_id, self.customer_id, "created")
+        self.uow.link_customer(action.draft.contact_id, self.customer_id, action.rule)
         self.outcome.counts["customers_created"] += 1
         self.wrote = True
 

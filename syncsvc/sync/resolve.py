@@ -1,6 +1,7 @@
 """The lookups the engine asks for: state links first, then QuickBooks, cached for one cycle.
 
-Customer rules are run lazily (email, then name, then company + city, then the
+Customer rules are run lazily (email, then name, which includes a customer
+holding the contact's plain DisplayName with no given or family name, then company + city, then the
 free display names), asking the engine after each query whether it has decided,
 so a contact matched by email costs one query. A batch's unlinked contacts can
 be looked up together first (`load_customers`: a few IN queries per batch
@@ -134,7 +135,8 @@ class QboDirectory:
         stages = (
             ("by_email", asks.email, lambda: lookups.customers_by_email(self.qb, asks.email)),
             ("by_name", asks.given_name and asks.family_name,
-             lambda: lookups.customers_by_name(self.qb, asks.given_name, asks.family_name)),
+             lambda: lookups.customers_by_name(self.qb, asks.given_name, asks.family_name)
+             + _display_name_only(lookups.customer_by_display_name(self.qb, asks.display_names[0]))),
             ("by_company_city", asks.company_name and asks.city,
              lambda: lookups.customers_by_company_and_city(self.qb, asks.company_name, asks.city)),
         )
@@ -164,10 +166,15 @@ class QboDirectory:
             for chunk in _chunks(sorted(values)):
                 for customer in lookups.paged(self.qb, Customer, [_in(field, chunk)], include_inactive=True):
                     index.add(self._customer(customer))
+        # The first display name of contacts still undecided, and of those with a name not matched by email (the
+        # name rule matches a customer holding only that DisplayName too, as the per-contact lookup does).
         undecided = [
             asks[c.id].display_names[0] for c in contacts
             if asks[c.id].display_names
-            and isinstance(customer_rules.resolve_customer(c, index.candidates(asks[c.id])), customer_rules.Create)
+            and (isinstance(decided := customer_rules.resolve_customer(c, index.candidates(asks[c.id])),
+                            customer_rules.Create)
+                 or (asks[c.id].given_name and not (isinstance(decided, customer_rules.Matched)
+                                                    and decided.rule == "email")))
         ]
         for chunk in _chunks(sorted(set(undecided))):
             # A DisplayName is unique across customers, vendors and employees, inactive ones included.
@@ -305,6 +312,7 @@ class _CustomerIndex:
         self._by_email: dict[str, dict[str, QboCustomer]] = {}
         self._by_name: dict[tuple[str, str], dict[str, QboCustomer]] = {}
         self._by_company: dict[str, dict[str, QboCustomer]] = {}
+        self._by_display_name: dict[str, dict[str, QboCustomer]] = {}  # customers with no given/family name
         self._display_names: set[str] = set()
         self._display_names_searched: set[str] = set()
 
@@ -314,6 +322,8 @@ class _CustomerIndex:
         if customer.given_name and customer.family_name:
             key = (customer.given_name.casefold(), customer.family_name.casefold())
             self._by_name.setdefault(key, {})[customer.id] = customer
+        elif not customer.given_name and not customer.family_name:
+            self._by_display_name.setdefault(customer.display_name.casefold(), {})[customer.id] = customer
         if customer.company_name:
             self._by_company.setdefault(customer.company_name.casefold(), {})[customer.id] = customer
         self._display_names.add(customer.display_name.casefold())
@@ -333,6 +343,7 @@ class _CustomerIndex:
         return CustomerCandidates(
             by_email=found(self._by_email, asks.email.casefold()) if asks.email else (),
             by_name=found(self._by_name, (asks.given_name.casefold(), asks.family_name.casefold()))
+            + found(self._by_display_name, asks.display_names[0].casefold())
             if asks.given_name and asks.family_name else (),
             by_company_city=tuple(c for c in found(self._by_company, asks.company_name.casefold())
                                   if c.city.strip().casefold() == city) if asks.company_name and asks.city else (),
@@ -344,6 +355,14 @@ class _CustomerIndex:
         if key in self._display_names:
             return True
         return False if key in self._display_names_searched else None
+
+
+def _display_name_only(customer) -> list:
+    """The customer holding the contact's plain DisplayName, when it has no given or family name (typed
+    into QuickBooks by hand): the name rule matches it too."""
+    if customer is None or customer.GivenName or customer.FamilyName:
+        return []
+    return [customer]
 
 
 def _with(found: CustomerCandidates, **changes) -> CustomerCandidates:

@@ -176,3 +176,27 @@ def test_items_and_customers_lookups_see_inactive_records(qb):
     assert lookups.item_by_name(qb, "Old Widget").Id == item.Id
     assert [i.Id for i in lookups.items_by_sku(qb, "OLD-1")] == [item.Id]
     assert list(lookups.paged(qb, Item, [lookups.equals("Name", "Old Widget")])) == []
+
+
+# -- issue 11: DisplayName-only customers and other people of the same name --------------------------
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_a_customer_with_only_a_display_name_is_matched_by_name(qb, bulk):
+    jane = writers.create(qb, customer("Jane Doe"))
+    directory = QboDirectory(qb)
+    person = contact(first="Jane", last="Doe", email="jane@doe.example")
+    if bulk:
+        directory.load_customers([person])
+    assert directory.resolve_customer(person, None) == Matched(str(jane.Id), "name")
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_a_name_match_with_another_email_is_a_new_customer_with_a_free_name(qb, bulk):
+    writers.create(qb, customer("Pat Lee", "Pat", "Lee", "pat@one.example"))
+    directory = QboDirectory(qb)
+    person = contact(contact_id=77, first="Pat", last="Lee", email="pat@two.example")
+    if bulk:
+        directory.load_customers([person])
+    decided = directory.resolve_customer(person, None)
+    assert isinstance(decided, Create) and decided.rule == "created_other_email"
+    assert decided.draft.display_name == "Pat Lee (77)"

@@ -17,8 +17,29 @@ def test_email_matches_trimmed_and_case_insensitively():
 
 def test_name_rule_applies_when_no_email_matches():
     person = contact(email="new@example.com")
-    found = CustomerCandidates(by_email=(JANE_Q,), by_name=(OTHER_JANE,))  # JANE_Q's email is a different one
+    no_email_jane = QboCustomer("Q2", "J. Smith", given_name="Jane", family_name="Smith")
+    found = CustomerCandidates(by_email=(JANE_Q,), by_name=(no_email_jane,))  # JANE_Q's email is a different one
     assert resolve_customer(person, found) == Matched("Q2", "name")
+
+
+def test_a_name_match_with_another_email_is_another_person():
+    person = contact(email="new@example.com")
+    found = CustomerCandidates(by_name=(OTHER_JANE,), taken_display_names=frozenset({"Jane Smith"}))
+    result = resolve_customer(person, found)
+    assert isinstance(result, Create) and result.rule == "created_other_email"
+    assert result.draft.display_name == f"Jane Smith ({person.id})"
+
+
+def test_the_other_email_rule_leaves_the_same_person_and_company_city_matches():
+    person = contact(email="js@other.org", company="ACME", city="New York")
+    same = QboCustomer("Q2", "J. Smith", email="JS@other.org ", given_name="Jane", family_name="Smith")
+    assert resolve_customer(person, CustomerCandidates(by_name=(same, JANE_Q))) == Matched("Q2", "name")
+    acme_other = QboCustomer("Q4", "Acme Boston", email="boss@acme.com", company_name="ACME", city="New York")
+    result = resolve_customer(person, CustomerCandidates(by_company_city=(acme_other, ACME_NY)))
+    assert result == Matched("Q3", "company_city")
+    assert isinstance(resolve_customer(person, CustomerCandidates(by_company_city=(acme_other,))), Create)
+    no_email = contact(email="")
+    assert resolve_customer(no_email, CustomerCandidates(by_name=(OTHER_JANE,))) == Matched("Q2", "name")
 
 
 def test_name_rule_also_matches_a_customer_known_only_by_display_name():
