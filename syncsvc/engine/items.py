@@ -11,6 +11,17 @@ income account) when create_missing_items is on, the default: the sale then
 lands on the right item from the start, and a later rename in QBO does not
 break the match because the Sku field keeps the key. When it is off, the line
 goes to the unknown item with a warning.
+
+Accounts. Product items (and the unknown and finance charge items) are created
+on item_income_account. The shipping, tax and discount items are created on
+accounts of their own (`account_for_item`): sales tax on a liability
+(tax_account, "Sales Tax Payable", Other Current Liability), shipping on
+shipping_account ("Shipping Income", Income) and discounts on discount_account
+("Discounts given", Income / DiscountsRefundsGiven, the contra-income account
+QBO itself uses). Each draft names the account with the type it must have, so
+the sync creates a missing one and refuses one of the wrong kind (a tax
+"liability" that is an income account). An item that already exists is used
+as it is: the sync never changes an item's account (see resolve.py).
 """
 
 from __future__ import annotations
@@ -31,6 +42,21 @@ class QboItem:
     id: str
     name: str
     sku: str = ""
+    income_account_id: str = ""
+
+
+@dataclass(frozen=True)
+class AccountDraft:
+    """The account an item posts to: its name, and the QBO AccountType / AccountSubType it is created
+    with when missing. `classification` is what an existing account of that name must be (QBO's
+    Classification: Revenue, Liability, ...); `purpose` says what posts there, for messages."""
+
+    name: str
+    account_type: str
+    sub_type: str
+    classification: str
+    purpose: str
+    setting: str
 
 
 @dataclass(frozen=True)
@@ -41,6 +67,8 @@ class ItemDraft:
     unit_price: Decimal
     income_account: str
     item_type: str
+    # The income account to create if missing (and to check); None: it must exist (item_income_account).
+    account: AccountDraft | None = None
 
 
 @dataclass(frozen=True)
@@ -131,14 +159,52 @@ def product_item(order_item: OrderItem, products: Mapping[int, Product], catalog
     return ItemChoice(ItemRef(draft.name), create=draft)
 
 
+def tax_account(settings: EngineSettings) -> AccountDraft:
+    return AccountDraft(settings.tax_account, "Other Current Liability", "OtherCurrentLiabilities", "Liability",
+                        "sales tax collected", "tax_account")
+
+
+def shipping_account(settings: EngineSettings) -> AccountDraft:
+    return AccountDraft(settings.shipping_account, "Income", "OtherPrimaryIncome", "Revenue",
+                        "shipping charged", "shipping_account")
+
+
+def discount_account(settings: EngineSettings) -> AccountDraft:
+    return AccountDraft(settings.discount_account, "Income", "DiscountsRefundsGiven", "Revenue",
+                        "discounts given", "discount_account")
+
+
+def special_item_accounts(settings: EngineSettings) -> dict[str, AccountDraft]:
+    """Item name -> the account it must post to, for the items with an account of their own. In
+    tax_mode "txn_tax_detail" no tax item is used, so none is listed for it."""
+    accounts = {settings.shipping_item_name: shipping_account(settings),
+                settings.discount_item_name: discount_account(settings)}
+    if settings.tax_mode == "line":
+        accounts[settings.tax_item_name] = tax_account(settings)
+    return accounts
+
+
+def account_for_item(name: str, settings: EngineSettings) -> AccountDraft | None:
+    """The account of its own that the configured item `name` posts to; None: item_income_account."""
+    for item_name, account in special_item_accounts(settings).items():
+        if item_name.strip().casefold() == name.strip().casefold():
+            return account
+    if name.strip().casefold() == settings.tax_item_name.strip().casefold():
+        return tax_account(settings)
+    return None
+
+
 def named_item(name: str, catalog: ItemCatalog, settings: EngineSettings) -> ItemChoice:
-    """One of the configured items (shipping, tax, discount, ...), created if missing."""
+    """One of the configured items (shipping, tax, discount, ...), created if missing, on its own
+    account (`account_for_item`) or else item_income_account."""
     found = catalog.named(name)
     if found is not None:
         return ItemChoice(ItemRef(found.name, found.id))
+    account = account_for_item(name, settings)
     draft = ItemDraft(
         name=name, sku="", description=name, unit_price=Decimal("0"),
-        income_account=settings.item_income_account, item_type=settings.item_type,
+        income_account=account.name if account else settings.item_income_account, item_type=settings.item_type,
+        account=account,
     )
     return ItemChoice(ItemRef(name), create=draft)
 

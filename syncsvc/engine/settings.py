@@ -88,6 +88,15 @@ class EngineSettings:
     tax_mode: str = "line"
     tax_item_name: str = "Sales Tax"
 
+    # Accounts the items above post to (created when QuickBooks has none of that name). Sales tax
+    # collected is owed to the state, not earned: it goes to a liability ("Other Current Liability"),
+    # so the P&L is not overstated and the balance sheet shows what is owed. Shipping charged is
+    # income of its own, and discounts go to QBO's own contra-income account "Discounts given"
+    # (type Income), so gross sales, shipping and discounts each read on their own P&L line.
+    tax_account: str = "Sales Tax Payable"
+    shipping_account: str = "Shipping Income"
+    discount_account: str = "Discounts given"
+
     # Infusionsoft PayType -> QBO payment method name (case-insensitive keys).
     payment_methods: tuple[tuple[str, str], ...] = field(default=DEFAULT_PAYMENT_METHODS)
     # Method for pay types not in payment_methods; "" posts no method (with a warning).
@@ -116,6 +125,11 @@ class EngineSettings:
             value = getattr(self, name)
             if not value.strip() or ":" in value or len(value) > 100:
                 raise ConfigError(f"{where}: {name} = {value!r} must be 1-100 characters without ':'")
+        for name in ("item_income_account", "tax_account", "shipping_account", "discount_account"):
+            value = getattr(self, name)
+            if not value.strip() or ":" in value or '"' in value or len(value) > 100:
+                raise ConfigError(f"{where}: {name} = {value!r} must name a QuickBooks account "
+                                  f"(1-100 characters without ':' or '\"')")
 
     def payment_method_for(self, pay_type: str) -> str:
         wanted = pay_type.strip().casefold()

@@ -40,6 +40,7 @@ NATURAL_KEY_FIELDS = {
     "Customer": "DisplayName",
     "Item": "Name",
     "PaymentMethod": "Name",
+    "Account": "Name",
 }
 
 

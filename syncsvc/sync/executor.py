@@ -147,7 +147,7 @@ class _Run:
     def _CreateItem(self, action: CreateItem) -> None:
         draft = action.draft
         try:
-            created = writers.create(self.qb, item_from_draft(draft, self.x.directory.account_id(draft.income_account)),
+            created = writers.create(self.qb, item_from_draft(draft, self.x.directory.account_id(draft.income_account, draft.account)),
                                      refusals=self.uow)
         except DuplicateName:
             # Another item took the name meanwhile (or differs only in case): post on it.

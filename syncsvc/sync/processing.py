@@ -20,6 +20,7 @@ from quickbooks.objects.salesreceipt import SalesReceipt
 from syncsvc.config import SyncSettings
 from syncsvc.engine import customers as customer_rules
 from syncsvc.engine.actions import CreateCustomer
+from syncsvc.engine.items import special_item_accounts
 from syncsvc.engine.numbering import doc_number
 from syncsvc.engine.payments import distinct_reference, full_reference, short_reference
 from syncsvc.engine.plan import OrderBundle, plan_order
@@ -226,6 +227,7 @@ class OrderSync:
             names.update(asks.names)
             skus.update(asks.skus)
         self.directory.load_items(names, skus)
+        self.directory.check_item_accounts(special_item_accounts(self.settings.engine))
 
     def _one(self, bundle: OrderBundle, summary: SyncSummary) -> None:
         order_id = bundle.order.id

@@ -33,12 +33,27 @@ out of every query that does not filter on Active, but their names stay taken
   retry never makes a second one.
 - Accounts are never reactivated: an inactive account named in the settings
   stops the order with a line saying to make it active or change the setting.
+
+Accounts of the shipping, tax and discount items (issue 11). When the sync
+creates one of these items it puts it on the account the settings name for it
+(tax_account, shipping_account, discount_account), creating that account with
+the right AccountType / AccountSubType when QuickBooks has none of that name,
+and refusing (holding the order, naming the fix) an account of the wrong kind,
+such as a "Sales Tax Payable" that is an income account. An item that already
+exists, e.g. a "Sales Tax" item an earlier version created on Sales of Product
+Income, is never changed by the sync: changing an item's account is the
+bookkeeper's decision (QuickBooks asks whether past transactions should move
+too). Once per cycle `check_item_accounts` logs a warning for each such item
+posting elsewhere than the settings say, naming the item, its account and the
+fix; for a tax item on an income account it says that tax is being booked as
+revenue.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from quickbooks.objects.account import Account
 from quickbooks.objects.customer import Customer
@@ -48,12 +63,13 @@ from quickbooks.objects.paymentmethod import PaymentMethod
 
 from syncsvc.engine import customers as customer_rules
 from syncsvc.engine.customers import CustomerCandidates, CustomerResolution, QboCustomer
-from syncsvc.engine.items import QboItem
+from syncsvc.engine.items import AccountDraft, QboItem
 from syncsvc.errors import SyncsvcError
 from syncsvc.infusionsoft.records import Contact
 from syncsvc.quickbooks import lookups, writers
 from syncsvc.quickbooks.errors import DuplicateName
 
+log = logging.getLogger(__name__)
 _IN_CHUNK = 100
 CREDIT_CARD_WORDS = ("card", "visa", "mastercard", "express", "discover", "diners")
 
@@ -73,7 +89,9 @@ def qbo_customer(customer) -> QboCustomer:
 
 
 def qbo_item(item) -> QboItem:
-    return QboItem(id=str(item.Id), name=item.Name or "", sku=getattr(item, "Sku", "") or "")
+    account = getattr(item, "IncomeAccountRef", None)
+    return QboItem(id=str(item.Id), name=item.Name or "", sku=getattr(item, "Sku", "") or "",
+                   income_account_id=str(getattr(account, "value", "") or "") if account else "")
 
 
 class QboDirectory:
@@ -85,6 +103,7 @@ class QboDirectory:
         self._items_by_sku: dict[str, list[QboItem]] = {}
         self._payment_methods: dict[str, str] = {}
         self._accounts: dict[str, str] = {}
+        self._items_checked = False
         self._customers: _CustomerIndex | None = None
         self._inactive_customers: set[str] = set()  # ids of customers seen inactive this cycle
         self._payments_by_ref: dict[str, list] = {}
@@ -268,17 +287,77 @@ class QboDirectory:
 
     # -- accounts and payment methods -------------------------------------------------------
 
-    def account_id(self, name: str) -> str:
+    def account_id(self, name: str, create: AccountDraft | None = None) -> str:
+        """The id of the account `name`. With `create`, a missing account is created with its type (once,
+        with a warning), and an existing one of another kind than `create.classification` is refused."""
         key = name.casefold()
         if key not in self._accounts:
             found = lookups.named(self.qb, Account, name)
+            if found is None and create is not None:
+                found = self._create_account(create)
             if found is None:
                 raise MissingReference(f"QuickBooks has no account named {name!r} (check [sync] settings)")
             if found.Active is False:
                 raise MissingReference(f"QuickBooks account {name!r} is inactive: make it active in QuickBooks "
                                        f"or name another one in [sync] settings")
+            if create is not None and (found.Classification or "") != create.classification:
+                raise MissingReference(
+                    f"QuickBooks account {name!r} is of type {found.AccountType!r}, but {create.purpose} must post "
+                    f"to a{'n' if create.classification[0] in 'AEIOU' else ''} {create.classification.lower()} "
+                    f"account (such as type {create.account_type!r}): set [sync].{create.setting} to one, or "
+                    f"remove it and syncsvc creates {name!r} as {create.account_type!r}")
             self._accounts[key] = str(found.Id)
         return self._accounts[key]
+
+    def _create_account(self, draft: AccountDraft):
+        account = Account()
+        account.Name = draft.name
+        account.AccountType = draft.account_type
+        account.AccountSubType = draft.sub_type
+        try:
+            created = writers.create(self.qb, account)
+        except DuplicateName:  # created meanwhile (or inactive, which account_id then refuses)
+            created = lookups.named(self.qb, Account, draft.name)
+            if created is None:
+                raise
+        else:
+            log.warning("created QuickBooks account %r (%s, %s) for %s ([sync].%s)", draft.name, draft.account_type,
+                        draft.sub_type, draft.purpose, draft.setting)
+        return created
+
+    def check_item_accounts(self, expected: Mapping[str, AccountDraft]) -> list[str]:
+        """Warn (once per cycle) about each configured item (name -> the account it should post to) that
+        QuickBooks holds on another account; returns the warnings. Items are never changed (module docstring)."""
+        if self._items_checked:
+            return []
+        self._items_checked = True
+        self.load_items(expected)
+        warnings = []
+        for item_name, wanted in expected.items():
+            item = self._items_by_name.get(item_name.casefold())
+            if item is None or not item.income_account_id:
+                continue
+            account = self._account_by_id(item.income_account_id)
+            if account is None or (account.Name or "").casefold() == wanted.name.casefold():
+                continue
+            where = f"QuickBooks item {item.name!r} (Id {item.id}) posts to account {account.Name!r} ({account.AccountType})"
+            if wanted.classification == "Liability" and (account.Classification or "") == "Revenue":
+                why = f"so {wanted.purpose} is booked as revenue and no tax is owed in the books"
+            else:
+                why = f"not to {wanted.name!r} as [sync].{wanted.setting} says"
+            fix = (f"in QuickBooks edit the item and set its account to {wanted.name!r} (type "
+                   f"{wanted.account_type}), or set [sync].{wanted.setting} = {account.Name!r} to keep it")
+            warnings.append(f"{where}, {why}: {fix}")
+        for warning in warnings:
+            log.warning(warning)
+        return warnings
+
+    def _account_by_id(self, account_id: str):
+        try:
+            return Account.get(account_id, qb=self.qb)
+        except Exception:  # noqa: BLE001 - a warning's detail is not worth failing the cycle
+            log.info("could not read QuickBooks account %s", account_id)
+            return None
 
     def payment_method_id(self, name: str) -> str:
         """The id of the payment method `name`: found (active or not; an inactive one is reactivated with a

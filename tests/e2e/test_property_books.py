@@ -36,6 +36,7 @@ books = st.lists(order_strategy, min_size=1, max_size=7)
 
 
 SPECIALS = (7, 12)
+ACCOUNT_OF_TYPE = {1: "Shipping Income", 2: "Sales Tax Payable", 7: "Discounts given", 12: "Discounts given"}
 
 
 def build(store, book) -> None:
@@ -113,3 +114,10 @@ def test_random_books_sync_exactly_once_and_to_the_cent(keap, qbo, tmp_path, mon
         p["PayAmt"] for p in store.rows("Payment", InvoiceId=r["Id"]) if p["PayType"] != "Refund")
         for r in store.rows("Invoice")}
     assert {i["DocNumber"]: Decimal(str(i["Balance"])) for i in invoices} == due
+    # each line on its account (issue 11): products and finance charges are sales, shipping has its own
+    # income account, discounts go to Discounts given, and tax to the Sales Tax Payable liability
+    by_account: dict = defaultdict(Decimal)
+    for row in store.rows("OrderItem"):
+        by_account[ACCOUNT_OF_TYPE.get(row["ItemType"], "Sales of Product Income")] += (
+            Decimal(row["Qty"]) * row["PPU"]).quantize(CENT)
+    assert world.qbo.totals_by_account(world.realm, ("Invoice",)) == {k: v for k, v in by_account.items() if v}

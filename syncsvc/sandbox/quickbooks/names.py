@@ -30,6 +30,26 @@ ACCOUNT_CLASSIFICATION = {
     "Long Term Liability": "Liability", "Other Current Liability": "Liability", "Income": "Revenue",
     "Other Income": "Revenue",
 }
+# AccountSubType (the "detail type") allowed per AccountType, for the types a sales sync posts to, with the
+# default QBO gives an account created without one (QBO's AccountSubType enumeration; other types take any).
+ACCOUNT_SUB_TYPES = {
+    "Income": ("OtherPrimaryIncome", {"SalesOfProductIncome", "ServiceFeeIncome", "DiscountsRefundsGiven",
+                                      "OtherPrimaryIncome", "NonProfitIncome", "UnappliedCashPaymentIncome"}),
+    "Other Income": ("OtherMiscellaneousIncome", {"DividendIncome", "InterestEarned", "OtherInvestmentIncome",
+                                                  "OtherMiscellaneousIncome", "TaxExemptInterest",
+                                                  "GainLossOnSaleOfFixedAssets", "GainLossOnSaleOfInvestments",
+                                                  "LossOnDisposalOfAssets", "UnrealisedLossOnSecurities"}),
+    "Other Current Liability": ("OtherCurrentLiabilities", {
+        "DirectDepositPayable", "LineOfCredit", "LoanPayable", "GlobalTaxPayable", "GlobalTaxSuspense",
+        "OtherCurrentLiabilities", "PayrollClearing", "PayrollTaxPayable", "PrepaidExpensesPayable",
+        "RentsInTrustLiability", "TrustAccountsLiabilities", "FederalIncomeTaxPayable", "InsurancePayable",
+        "SalesTaxPayable", "StateLocalIncomeTaxPayable", "CurrentTaxLiability"}),
+}
+# Accounts no item can post its sales to: QBO keeps A/R and A/P for its own postings (an invoice debits A/R,
+# a bill credits A/P), and an Inventory item's income account must be an income account. A Service or
+# NonInventory item may post to any other account, a liability included (QBO's own way of booking gift
+# certificates, deposits and sales tax collected on a line).
+ITEM_FORBIDDEN_ACCOUNT_TYPES = {"Accounts Receivable", "Accounts Payable"}
 PAYMENT_METHOD_TYPES = {"CREDIT_CARD", "NON_CREDIT_CARD"}
 # DisplayName is unique across these three (QBO: "must be unique across all other customer, employee, and vendor
 # objects"); the word is what the 6240 says holds the name.
@@ -171,6 +191,7 @@ def build_item(ctx: WriteContext, data: dict, current: dict | None, record_id: s
     if item_type not in ITEM_TYPES:
         raise invalid_enumeration(str(item_type))
     income = resolve_ref(ctx, "Account", data.get("IncomeAccountRef"), "IncomeAccountRef", required=True)
+    _check_income_account(ctx, income, item_type)
     record = {
         "Name": name,
         "Description": present(data, "Description"),
@@ -202,17 +223,35 @@ def build_item(ctx: WriteContext, data: dict, current: dict | None, record_id: s
     return {k: v for k, v in record.items() if v is not None}
 
 
+def _check_income_account(ctx: WriteContext, income: dict, item_type: str) -> None:
+    account = ctx.company.get("Account", income["value"])
+    account_type = account.get("AccountType")
+    if account_type in ITEM_FORBIDDEN_ACCOUNT_TYPES or (
+            item_type == "Inventory" and account.get("Classification") != "Revenue"):
+        raise business_validation(f"IncomeAccountRef: an item of type {item_type} can't post to account "
+                                  f"{account.get('Name')!r} of type {account_type}")
+
+
 def build_account(ctx: WriteContext, data: dict, current: dict | None, record_id: str) -> dict:
+    check_name_characters("Name", present(data, "Name"))
+    if '"' in str(present(data, "Name") or ""):
+        raise business_validation(f"Name can't contain a double quote (\"). Supplied value:{data['Name']!r}")
     name = _unique_name(ctx, "Account", data, 100, current, "account")
     account_type = present(data, "AccountType")
     if account_type is None:
         raise required_missing("AccountType")
     if account_type not in ACCOUNT_CLASSIFICATION:
         raise invalid_enumeration(str(account_type))
+    sub_type = present(data, "AccountSubType")
+    if account_type in ACCOUNT_SUB_TYPES:
+        default_sub_type, allowed = ACCOUNT_SUB_TYPES[account_type]
+        sub_type = sub_type or default_sub_type
+        if sub_type not in allowed:
+            raise invalid_enumeration(str(sub_type))
     record = {
         "Name": name, "SubAccount": False, "FullyQualifiedName": name, "Active": _boolean(data, "Active", True),
         "Classification": ACCOUNT_CLASSIFICATION[account_type], "AccountType": account_type,
-        "AccountSubType": present(data, "AccountSubType"), "AcctNum": present(data, "AcctNum"),
+        "AccountSubType": sub_type, "AcctNum": present(data, "AcctNum"),
         "Description": present(data, "Description"),
         "CurrentBalance": Decimal(0), "CurrentBalanceWithSubAccounts": Decimal(0), "CurrencyRef": dict(USD),
         "domain": "QBO", "sparse": False, "Id": record_id, "MetaData": metadata(ctx, current),

@@ -16,6 +16,11 @@ from .server import QuickBooksApp
 from .wire import dumps, loads, parse_date
 
 
+# totals_by_account's key for the tax in documents' TxnTaxDetail (QBO's own sales tax, tax_mode "txn_tax_detail").
+TAX_DETAIL_KEY = "TxnTaxDetail.TotalTax"
+SALES_ENTITIES = ("Invoice", "SalesReceipt", "CreditMemo", "RefundReceipt")
+
+
 class QuickBooksSandbox(ServedSandbox):
     """A loopback QBO v3 API + Intuit OAuth server.
 
@@ -106,6 +111,36 @@ class QuickBooksSandbox(ServedSandbox):
         for record in self.entities(realm, entity):
             totals[parse_date(record["TxnDate"])] += Decimal(record["TotalAmt"])
         return dict(totals)
+
+    def totals_by_account(self, realm: str, entities: tuple[str, ...] = SALES_ENTITIES) -> dict[str, Decimal]:
+        """What the company's sales forms credit to each account, by account name, as QBO's P&L and
+        balance sheet would read them: each sales line to its item's income account (a negative line, a
+        debit), each DiscountLineDetail as a debit to its DiscountAccountRef, TxnTaxDetail.TotalTax under
+        TAX_DETAIL_KEY (QBO books it on its sales tax agency's liability). Invoices and sales receipts
+        count positive, credit memos and refund receipts negative; voided documents count 0. `entities`
+        narrows it to some of those document types."""
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        company = self._app.company(realm)
+        with company.lock:
+            accounts = {a["Id"]: a["Name"] for a in company.all("Account")}
+            items = {i["Id"]: i for i in company.all("Item")}
+            for entity in entities:
+                sign = -1 if entity in ("CreditMemo", "RefundReceipt") else 1
+                for record in company.all(entity):
+                    for line in record.get("Line", []):
+                        value = Decimal(line.get("Amount") or 0) * sign
+                        if line.get("DetailType") == "SalesItemLineDetail":
+                            item_id = line["SalesItemLineDetail"]["ItemRef"]["value"]
+                            item = items.get(item_id)
+                            account = item["IncomeAccountRef"]["value"] if item else item_id
+                            totals[accounts.get(account, account)] += value
+                        elif line.get("DetailType") == "DiscountLineDetail":
+                            account = line["DiscountLineDetail"]["DiscountAccountRef"]["value"]
+                            totals[accounts.get(account, account)] -= value
+                    tax = Decimal((record.get("TxnTaxDetail") or {}).get("TotalTax") or 0) * sign
+                    if tax:
+                        totals[TAX_DETAIL_KEY] += tax
+        return {name: value for name, value in totals.items() if value}
 
     def counts(self, realm: str) -> dict[str, int]:
         """How many records of each entity type the company holds."""

@@ -3,7 +3,9 @@ from syncsvc.engine.items import QboItem
 from syncsvc.engine.plan import plan_order
 from syncsvc.engine.settings import EngineSettings
 
-from .builders import ALL_ITEMS, bundle, line, product, state
+from decimal import Decimal
+
+from .builders import ALL_ITEMS, bundle, invoice, line, product, state
 
 DEFAULTS = EngineSettings()
 
@@ -62,3 +64,57 @@ def test_the_unknown_item_is_created_once_when_quickbooks_lacks_it():
     plan = plan_order(bundle(order_items=items), state(items=ALL_ITEMS[:1]), DEFAULTS)
     created = [a.draft.name for a in plan.actions if isinstance(a, CreateItem)]
     assert created == ["unknown do not delete"]
+
+
+# -- issue 11: shipping, tax and discount items on accounts of their own --------------------------------
+
+
+def _drafts(plan):
+    return {a.draft.name: a.draft for a in plan.actions if isinstance(a, CreateItem)}
+
+
+def test_shipping_tax_and_discount_items_are_created_on_their_own_accounts_with_types():
+    from syncsvc.infusionsoft.records import ItemType
+
+    order_items = (line(11, "100.00"), line(12, "9.95", item_type=ItemType.SHIPPING, product_id=None),
+                   line(13, "6.80", item_type=ItemType.TAX, product_id=None),
+                   line(14, "15.00", item_type=ItemType.SPECIAL, product_id=None))
+    plan = plan_order(bundle(order_items=order_items, invoice=invoice(total="101.75")),
+                      state(items=ALL_ITEMS[:2]), DEFAULTS)
+    drafts = _drafts(plan)
+    assert {name: (d.income_account, d.account.account_type, d.account.sub_type, d.account.classification)
+            for name, d in drafts.items()} == {
+        "Shipping": ("Shipping Income", "Income", "OtherPrimaryIncome", "Revenue"),
+        "Sales Tax": ("Sales Tax Payable", "Other Current Liability", "OtherCurrentLiabilities", "Liability"),
+        "Discount": ("Discounts given", "Income", "DiscountsRefundsGiven", "Revenue"),
+    }
+    assert plan.document.total == Decimal("101.75")
+
+
+def test_the_accounts_follow_the_settings_and_other_items_stay_on_the_income_account():
+    from syncsvc.infusionsoft.records import ItemType
+
+    settings = EngineSettings(tax_account="State Sales Tax", shipping_account="Freight In",
+                              discount_account="Promotions", item_income_account="Sales")
+    order_items = (line(11, "100.00", product_id=None), line(12, "5.00", item_type=ItemType.SHIPPING, product_id=None),
+                   line(13, "7.00", item_type=ItemType.TAX, product_id=None),
+                   line(14, "10.00", item_type=ItemType.SPECIAL, product_id=None),
+                   line(15, "2.00", item_type=ItemType.FINANCE_CHARGE, product_id=None))
+    plan = plan_order(bundle(order_items=order_items, invoice=invoice(total="104.00")), state(items=()), settings)
+    drafts = _drafts(plan)
+    assert {n: d.income_account for n, d in drafts.items()} == {
+        "unknown do not delete": "Sales", "Shipping": "Freight In", "Sales Tax": "State Sales Tax",
+        "Discount": "Promotions", "Finance Charge": "Sales"}
+    assert drafts["unknown do not delete"].account is None and drafts["Finance Charge"].account is None
+    assert drafts["Sales Tax"].account.setting == "tax_account"
+
+
+def test_existing_items_are_used_as_they_are_and_txn_tax_detail_needs_no_tax_item():
+    from syncsvc.engine.items import special_item_accounts
+    from syncsvc.infusionsoft.records import ItemType
+
+    order_items = (line(11, "100.00"), line(13, "6.80", item_type=ItemType.TAX, product_id=None))
+    plan = plan_order(bundle(order_items=order_items, invoice=invoice(total="106.80")), state(), DEFAULTS)
+    assert _drafts(plan) == {}
+    assert set(special_item_accounts(DEFAULTS)) == {"Shipping", "Sales Tax", "Discount"}
+    assert set(special_item_accounts(EngineSettings(tax_mode="txn_tax_detail"))) == {"Shipping", "Discount"}

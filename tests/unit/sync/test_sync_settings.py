@@ -55,3 +55,22 @@ def test_example_config_sets_every_sync_key_it_documents():
     from syncsvc.engine.settings import EngineSettings
     for name in [f.name for f in dataclasses.fields(EngineSettings)] + ["deposit_account", "batch_size"]:
         assert name in text, f"[sync].{name} is not documented in config.example.toml"
+
+
+def test_account_defaults_are_what_an_accountant_would_choose_and_can_be_changed():
+    engine = settings_from_dict({}).sync.engine
+    assert (engine.tax_account, engine.shipping_account, engine.discount_account) == (
+        "Sales Tax Payable", "Shipping Income", "Discounts given")
+    changed = settings_from_dict({"sync": {"tax_account": "GST Payable", "shipping_account": "Freight Income",
+                                           "discount_account": "Promotions"}}).sync.engine
+    assert (changed.tax_account, changed.shipping_account, changed.discount_account) == (
+        "GST Payable", "Freight Income", "Promotions")
+
+
+@pytest.mark.parametrize("key, value", [
+    ("tax_account", ""), ("shipping_account", "Income:Shipping"), ("discount_account", 'The "discounts"'),
+    ("tax_account", "x" * 101),
+])
+def test_bad_account_names_name_the_key(key, value):
+    with pytest.raises(ConfigError, match=rf"{key} = .* must name a QuickBooks account"):
+        settings_from_dict({"sync": {key: value}})
