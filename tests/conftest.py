@@ -43,3 +43,14 @@ def database_url(request, tmp_path):
     url, drop = _fresh_postgres_database(POSTGRES_URL)
     yield url
     drop()
+
+
+@pytest.fixture
+def engine(database_url):
+    """An engine on `database_url` with every migration applied."""
+    from syncsvc.store.db import make_engine, upgrade
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()

@@ -34,6 +34,7 @@ from quickbooks.objects.invoice import Invoice
 from quickbooks.objects.payment import Payment
 from quickbooks.objects.salesreceipt import SalesReceipt
 from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from syncsvc.quickbooks import lookups
 from syncsvc.store.state import StateStore, UnitOfWork
@@ -46,6 +47,7 @@ POSTED_CHECKED_AT = "posted_orders_checked_at"  # watermark: when the posted ord
 POSTED_CHECK_HOURS = 24
 CHECK_CHUNK = 1000  # order ids per Keap existence read
 QBO_CHUNK = 100  # ids per QuickBooks IN query
+STATE_CHUNK = 500  # ids per IN query on the state database
 _TYPE_NAMES = {"Invoice": "Invoice", "SalesReceipt": "Sales Receipt"}
 _ENTITIES = {"Invoice": Invoice, "SalesReceipt": SalesReceipt, "Payment": Payment}
 
@@ -113,25 +115,24 @@ def note_deleted(state: StateStore, order_ids: Iterable[int], summary=None) -> d
 
 def orders_of_invoices(state: StateStore, invoice_ids: Iterable[int]) -> set[int]:
     """The orders posted for these Keap invoice ids (an XML-RPC payment names only its invoice)."""
-    wanted = sorted({int(i) for i in invoice_ids})
-    found: set[int] = set()
-    with state.unit() as uow:
-        for start in range(0, len(wanted), 500):
-            found.update(uow.session.scalars(select(SyncedDocument.order_id).where(
-                SyncedDocument.connection == uow.connection,
-                SyncedDocument.invoice_id.in_(wanted[start:start + 500]))))
-    return found
+    return _posted_orders(state, SyncedDocument, SyncedDocument.invoice_id, invoice_ids)
 
 
 def orders_of_payments(state: StateStore, payment_ids: Iterable[int]) -> set[int]:
     """The orders these Keap payments were posted for (a REST v2 payment whose order is deleted names none)."""
-    wanted = sorted({int(i) for i in payment_ids})
+    return _posted_orders(state, SyncedPayment, SyncedPayment.payment_id, payment_ids)
+
+
+def _posted_orders(state: StateStore, table: type[SyncedDocument] | type[SyncedPayment],
+                   key: InstrumentedAttribute[int], ids: Iterable[int]) -> set[int]:
+    """The order ids of this connection's rows of `table` whose `key` column holds one of `ids`."""
+    wanted = sorted({int(i) for i in ids})
     found: set[int] = set()
     with state.unit() as uow:
-        for start in range(0, len(wanted), 500):
-            found.update(uow.session.scalars(select(SyncedPayment.order_id).where(
-                SyncedPayment.connection == uow.connection,
-                SyncedPayment.payment_id.in_(wanted[start:start + 500]))))
+        for start in range(0, len(wanted), STATE_CHUNK):
+            found.update(uow.session.scalars(select(table.order_id).where(
+                table.connection == uow.connection,
+                key.in_(wanted[start:start + STATE_CHUNK]))))
     return found
 
 

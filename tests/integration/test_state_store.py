@@ -5,16 +5,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from syncsvc.store.db import make_engine, upgrade
 from syncsvc.store.state import StateStore
-
-
-@pytest.fixture
-def engine(database_url):
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 def test_documents_payments_and_watermarks_survive_a_new_store(engine):

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,21 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def world(keap, qbo, tmp_path, monkeypatch) -> World:
     return make_world(keap, qbo, f"sqlite:///{tmp_path / 'state.sqlite3'}", monkeypatch)
+
+
+class Clock:
+    """A time that stands still until a test moves `now`."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
 
 
 def free_port() -> int:

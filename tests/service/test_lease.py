@@ -3,34 +3,12 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
-
-import pytest
+from datetime import timedelta
 
 from syncsvc.service.locking import ConnectionLease, LeaseKeeper
-from syncsvc.store.db import make_engine, upgrade
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def engine(database_url):
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DELETE FROM connection_locks")
-    yield engine
-    engine.dispose()
-
-
-def test_only_one_holder_until_release(engine):
-    clock = Clock()
+def test_only_one_holder_until_release(engine, clock):
     first = ConnectionLease(engine, "shop", 30, holder="a", clock=clock)
     second = ConnectionLease(engine, "shop", 30, holder="b", clock=clock)
     other_connection = ConnectionLease(engine, "other-shop", 30, holder="b", clock=clock)
@@ -41,8 +19,7 @@ def test_only_one_holder_until_release(engine):
     assert second.try_acquire() and not first.try_acquire()
 
 
-def test_a_holder_that_stopped_renewing_loses_the_lease_after_its_ttl(engine):
-    clock = Clock()
+def test_a_holder_that_stopped_renewing_loses_the_lease_after_its_ttl(engine, clock):
     killed = ConnectionLease(engine, "shop", 30, holder="killed", clock=clock)
     waiting = ConnectionLease(engine, "shop", 30, holder="waiting", clock=clock)
     assert killed.try_acquire()

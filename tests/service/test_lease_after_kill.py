@@ -13,7 +13,6 @@ import time
 import pytest
 
 from syncsvc.service.locking import ConnectionLease, holder_name
-from syncsvc.store.db import make_engine, upgrade
 
 HOLD = """
 import sys, time
@@ -24,14 +23,6 @@ assert lease.try_acquire()
 print(lease.holder, flush=True)
 time.sleep(120)
 """
-
-
-@pytest.fixture
-def engine(database_url):
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

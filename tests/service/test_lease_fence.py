@@ -4,29 +4,12 @@ to read QuickBooks afresh."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 from syncsvc.service.locking import ConnectionLease, LeaseFence
-from syncsvc.store.db import make_engine, upgrade
 from syncsvc.store.state import LeaseLost, StateStore
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def engine(database_url):
-    upgrade(database_url)
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 def ensure_lease(engine, lease) -> bool:
@@ -34,8 +17,7 @@ def ensure_lease(engine, lease) -> bool:
         return uow.ensure_lease()
 
 
-def test_each_new_holder_gets_a_new_generation_and_a_renewal_keeps_it(engine):
-    clock = Clock()
+def test_each_new_holder_gets_a_new_generation_and_a_renewal_keeps_it(engine, clock):
     first = ConnectionLease(engine, "shop", 30, holder="first", clock=clock)
     second = ConnectionLease(engine, "shop", 30, holder="second", clock=clock)
     assert first.try_acquire() and first.try_acquire() and first.renew()
@@ -46,8 +28,7 @@ def test_each_new_holder_gets_a_new_generation_and_a_renewal_keeps_it(engine):
     assert not first.renew()
 
 
-def test_a_holder_paused_past_its_ttl_is_refused_before_writing_once_taken_over(engine):
-    clock = Clock()
+def test_a_holder_paused_past_its_ttl_is_refused_before_writing_once_taken_over(engine, clock):
     paused = ConnectionLease(engine, "shop", 30, holder="sync@host-a:101:aaaaaa", clock=clock)
     taker = ConnectionLease(engine, "shop", 30, holder="daemon@host-b:202:bbbbbb", clock=clock)
     assert paused.try_acquire()
@@ -66,8 +47,7 @@ def test_a_holder_paused_past_its_ttl_is_refused_before_writing_once_taken_over(
         ensure_lease(engine, paused)
 
 
-def test_a_late_holder_nobody_took_over_from_renews_and_reads_quickbooks_afresh(engine):
-    clock = Clock()
+def test_a_late_holder_nobody_took_over_from_renews_and_reads_quickbooks_afresh(engine, clock):
     late = ConnectionLease(engine, "shop", 30, holder="late", clock=clock)
     assert late.try_acquire()
     clock.now += timedelta(seconds=25)  # less than a third of the TTL left: the keeper fell behind
@@ -78,8 +58,7 @@ def test_a_late_holder_nobody_took_over_from_renews_and_reads_quickbooks_afresh(
     assert ensure_lease(engine, late) is False
 
 
-def test_a_lease_taken_from_under_a_holder_with_the_same_name_is_still_lost(engine):
-    clock = Clock()
+def test_a_lease_taken_from_under_a_holder_with_the_same_name_is_still_lost(engine, clock):
     mine = ConnectionLease(engine, "shop", 30, holder="same-name", clock=clock)
     assert mine.try_acquire()
     with engine.begin() as conn:  # another tenure since (taken over, released, taken again)

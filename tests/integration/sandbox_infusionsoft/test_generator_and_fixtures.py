@@ -14,7 +14,7 @@ from syncsvc.sandbox.infusionsoft.generator import MIXES, generate_account
 from syncsvc.sandbox.infusionsoft.schema import TABLES
 from syncsvc.sandbox.infusionsoft.store import AccountStore
 
-from .conftest import FIXED_NOW, Clock
+from .conftest import FIXED_NOW, Clock, dataservice_rows
 
 KEY = "placeholder"
 # ItemTypes that become sales lines on a product's item (the others go to shipping, tax, finance, discount).
@@ -67,27 +67,18 @@ def test_an_unknown_mix_is_refused_with_the_allowed_names():
     assert set(MIX_CHOICES) == set(MIXES)  # what `syncsvc sandbox --mix` offers
 
 
-def fetch_all(api, table, fields):
-    rows, page = [], 0
-    while True:
-        batch = api.DataService.query(KEY, table, 1000, page, {"Id": "%"}, fields, "Id", True)
-        rows += batch
-        if len(batch) < 1000:
-            return rows
-        page += 1
-
-
 def money(value):
     return Decimal(repr(value))
 
 
 def test_generated_invoices_add_up_over_the_api(sandbox, api):
     generate_account(sandbox.store, orders=400, seed=3)
-    invoices = fetch_all(api, "Invoice", ["Id", "JobId", "InvoiceTotal", "TotalPaid", "TotalDue", "PayStatus",
-                                          "RefundStatus", "DateCreated"])
-    items = fetch_all(api, "InvoiceItem", ["InvoiceId", "InvoiceAmt"])
-    allocations = fetch_all(api, "InvoicePayment", ["InvoiceId", "Amt", "PaymentId"])
-    payments = {p["Id"]: p for p in fetch_all(api, "Payment", ["Id", "PayType", "PayAmt", "PayDate", "ChargeId", "RefundId"])}
+    invoices = dataservice_rows(api, "Invoice", ["Id", "JobId", "InvoiceTotal", "TotalPaid", "TotalDue", "PayStatus",
+                                                 "RefundStatus", "DateCreated"])
+    items = dataservice_rows(api, "InvoiceItem", ["InvoiceId", "InvoiceAmt"])
+    allocations = dataservice_rows(api, "InvoicePayment", ["InvoiceId", "Amt", "PaymentId"])
+    payments = {p["Id"]: p for p in dataservice_rows(api, "Payment", ["Id", "PayType", "PayAmt", "PayDate", "ChargeId",
+                                                                      "RefundId"])}
     item_sum, paid_sum = defaultdict(Decimal), defaultdict(Decimal)
     for item in items:
         item_sum[item["InvoiceId"]] += money(item["InvoiceAmt"])
@@ -108,7 +99,7 @@ def test_generated_invoices_add_up_over_the_api(sandbox, api):
     assert manual and all(str(p["PayDate"]).endswith("T00:00:00") for p in manual)
     refunds = [p for p in payments.values() if p["PayType"] == "Refund"]
     assert refunds and all(p["PayAmt"] < 0 and p["RefundId"] in payments for p in refunds)
-    types = {r["ItemType"] for r in fetch_all(api, "OrderItem", ["ItemType"])}
+    types = {r["ItemType"] for r in dataservice_rows(api, "OrderItem", ["ItemType"])}
     assert types == set(range(15))
     assert api.DataService.count(KEY, "OrderItem", {"ProductId": 0, "ItemType": 4}) > 0
     assert api.DataService.count(KEY, "Product", {"Sku": ""}) > 0

@@ -11,25 +11,13 @@ import pytest
 
 from syncsvc.sandbox.infusionsoft.generator import generate_account
 
-from .conftest import proxy
+from .conftest import dataservice_rows, proxy
 from .rest_support import sdk
-
-KEY = "placeholder"
 
 
 def cents(value: float) -> int:
     """An XML-RPC double of money as whole cents."""
     return int((Decimal(repr(value)) * 100).to_integral_value())
-
-
-def dataservice_rows(api, table: str, fields: list[str]) -> list[dict]:
-    rows, page = [], 0
-    while True:
-        batch = api.DataService.query(KEY, table, 1000, page, {"Id": "%"}, fields, "Id", True)
-        rows += batch
-        if len(batch) < 1000:
-            return rows
-        page += 1
 
 
 def rest_pages(call, collection: str) -> list:

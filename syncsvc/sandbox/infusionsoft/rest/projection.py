@@ -58,7 +58,7 @@ def order(view: OrderView) -> dict:
         "order_type": view.order_type,
         "source_type": view.source_type,
         "contact": order_contact(view),
-        "notes": view.job.get("JobNotes"),
+        "notes": view.row.get("JobNotes"),
         "creation_time": utc_text(view.creation_time),
         "order_time": utc_text(view.creation_time),
         "modification_time": utc_text(view.modification_time),
@@ -91,7 +91,7 @@ def order_item(view: OrderView, item: dict) -> dict:
     item_type = item.get("ItemType", 0)
     price, quantity = item.get("PPU"), item.get("Qty", 0)
     discount = abs(price * quantity) if item_type in DISCOUNT_ITEM_TYPES and price is not None else None
-    subscription_id = view.job.get("JobRecurringId") if item_type == SUBSCRIPTION_ITEM_TYPE else None
+    subscription_id = view.row.get("JobRecurringId") if item_type == SUBSCRIPTION_ITEM_TYPE else None
     return without_absent({
         "id": id_text(item["Id"]),
         "name": item.get("ItemName"),

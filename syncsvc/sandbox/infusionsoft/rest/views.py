@@ -39,20 +39,28 @@ def _later(*moments: datetime | None) -> datetime | None:
     return max(present) if present else None
 
 
-class OrderView:
-    """A Job with its Invoice (Invoice.JobId), items, allocations and payment plan."""
+class RowView:
+    """One row of an account-store table, with the store to look up the rows it points at."""
 
-    def __init__(self, store: AccountStore, job: dict) -> None:
+    def __init__(self, store: AccountStore, row: dict) -> None:
         self.store = store
-        self.job = job
+        self.row = row
 
     @property
     def id(self) -> int:
-        return self.job["Id"]
+        return self.row["Id"]
+
+    def moment(self, field: str) -> datetime | None:
+        """The row's account-local time in `field`, as aware UTC."""
+        return utc_moment(self.row.get(field), self.store.zone)
+
+
+class OrderView(RowView):
+    """A Job row with its Invoice (Invoice.JobId), items, allocations and payment plan."""
 
     @property
     def contact_id(self) -> int | None:
-        return self.job.get("ContactId")
+        return self.row.get("ContactId")
 
     @cached_property
     def contact(self) -> dict | None:
@@ -78,32 +86,32 @@ class OrderView:
 
     @property
     def order_type(self) -> str | None:
-        kind = (self.job.get("OrderType") or "").upper()
+        kind = (self.row.get("OrderType") or "").upper()
         return kind if kind in _DEFAULT_SOURCE_TYPES else None
 
     @property
     def source_type(self) -> str:
-        chosen = self.job.get(SOURCE_TYPE_FIELD)
+        chosen = self.row.get(SOURCE_TYPE_FIELD)
         if chosen:
             return chosen
         return _DEFAULT_SOURCE_TYPES.get(self.order_type or "", "UNKNOWN")
 
     @property
     def title(self) -> str | None:
-        return self.job.get("JobTitle")
+        return self.row.get("JobTitle")
 
     @property
     def creation_time(self) -> datetime | None:
-        return utc_moment(self.job.get("DateCreated"), self.store.zone)
+        return self.moment("DateCreated")
 
     @property
     def modification_time(self) -> datetime | None:
         invoice_updated = self.invoice.get("LastUpdated") if self.invoice else None
-        return utc_moment(_later(self.job.get("LastUpdated"), invoice_updated), self.store.zone)
+        return utc_moment(_later(self.row.get("LastUpdated"), invoice_updated), self.store.zone)
 
     @property
     def due_time(self) -> datetime | None:
-        return utc_moment(self.job.get("DueDate"), self.store.zone)
+        return self.moment("DueDate")
 
     def money(self, field: str) -> Decimal:
         return self.invoice.get(field, ZERO) if self.invoice else ZERO
@@ -136,16 +144,8 @@ class OrderView:
         return sorted(items, key=lambda item: (item["DateDue"], item["Id"]))
 
 
-class PaymentView:
+class PaymentView(RowView):
     """A Payment row with its invoice, card charge and refund."""
-
-    def __init__(self, store: AccountStore, row: dict) -> None:
-        self.store = store
-        self.row = row
-
-    @property
-    def id(self) -> int:
-        return self.row["Id"]
 
     @property
     def contact_id(self) -> int | None:
@@ -157,7 +157,7 @@ class PaymentView:
 
     @property
     def payment_time(self) -> datetime | None:
-        return utc_moment(self.row.get("PayDate"), self.store.zone)
+        return self.moment("PayDate")
 
     @cached_property
     def invoice(self) -> dict | None:
@@ -202,16 +202,8 @@ class PaymentView:
         return max(refunds, key=lambda p: (p["PayDate"], p["Id"]))["Id"] if refunds else None
 
 
-class AllocationView:
+class AllocationView(RowView):
     """An InvoicePayment row (REST v2's InvoiceOrderPayment)."""
-
-    def __init__(self, store: AccountStore, row: dict) -> None:
-        self.store = store
-        self.row = row
-
-    @property
-    def id(self) -> int:
-        return self.row["Id"]
 
     @property
     def amount(self) -> Decimal:
@@ -219,7 +211,7 @@ class AllocationView:
 
     @property
     def pay_time(self) -> datetime | None:
-        return utc_moment(self.row.get("PayDate"), self.store.zone)
+        return self.moment("PayDate")
 
     @cached_property
     def payment(self) -> dict | None:
@@ -325,14 +317,8 @@ def all_transactions(store: AccountStore) -> list[TransactionView]:
     return found
 
 
-class ContactView:
-    def __init__(self, store: AccountStore, row: dict) -> None:
-        self.store = store
-        self.row = row
-
-    @property
-    def id(self) -> int:
-        return self.row["Id"]
+class ContactView(RowView):
+    """A Contact row."""
 
     @property
     def email(self) -> str | None:
@@ -346,11 +332,11 @@ class ContactView:
 
     @property
     def create_time(self) -> datetime | None:
-        return utc_moment(self.row.get("DateCreated"), self.store.zone)
+        return self.moment("DateCreated")
 
     @property
     def update_time(self) -> datetime | None:
-        return utc_moment(self.row.get("LastUpdated"), self.store.zone)
+        return self.moment("LastUpdated")
 
 
 def set_source_type(store: AccountStore, order_id: int, source_type: str) -> None:
