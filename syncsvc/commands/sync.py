@@ -13,7 +13,9 @@ def register(subparsers) -> None:
         "sync", help="sync Infusionsoft orders and payments to QuickBooks once",
         description="Without options: one incremental cycle (what changed since the last one). With --orders: "
         "exactly those orders (Infusionsoft order ids, the invoice numbers) and their payments, now, "
-        "whatever the watermarks or earlier errors. Exits 1 when any order failed.",
+        "whatever the watermarks or earlier errors. Exit status: 0 when every order was posted (or had "
+        "nothing to do); 1 when any order failed, or the sync could not run; 3 when none failed but some "
+        "were held (they wait for a fix named in `syncsvc status`), so cron notices held orders too.",
     )
     parser.add_argument("--orders", type=order_ids, help="comma-separated order ids to re-sync, e.g. 1001,1002")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -60,7 +62,18 @@ def run(args) -> int:
         print(summary.line())
         for order_id, reason in sorted(summary.failed.items()):
             print(f"  order {order_id} failed: {reason}")
-    return 0 if summary.ok else 1
+    return exit_code(summary)
+
+
+EXIT_FAILED = 1  # an order failed (or the sync could not run)
+EXIT_HELD = 3  # no order failed, but some were held and wait for a fix
+
+
+def exit_code(summary) -> int:
+    """0: all posted; EXIT_FAILED when any order failed (it wins over held); EXIT_HELD when only held."""
+    if not summary.ok:
+        return EXIT_FAILED
+    return EXIT_HELD if summary.held else 0
 
 
 def _sync(args, settings, should_stop, fence):

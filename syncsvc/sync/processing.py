@@ -72,9 +72,12 @@ class SyncSummary:
         text = (f"{c['orders']} orders: {c['invoices']} invoices, {c['sales_receipts']} sales receipts, "
                 f"{c['updated']} updated, {c['payments']} payments, {c['duplicates_avoided']} duplicates avoided, "
                 f"{c['customers_created']} customers created, {c['unknown_items']} unknown-item lines, "
-                f"{c['held']} held, {c['skipped']} skipped, {c['errors']} errors")
+                f"{c['held']} held, {c['skipped']} skipped, {c['payments_skipped']} payments skipped, "
+                f"{c['errors']} errors")
         if rules:
             text += f" (customers matched: {rules})"
+        if c["refund_receipts"] or c["credit_memos"]:
+            text += f"; refunds booked: {c['refund_receipts']} refund receipts, {c['credit_memos']} credit memos"
         if c["deleted_in_keap"]:
             text += (f"; {c['deleted_in_keap']} posted orders deleted in Keap (void them in QuickBooks if the "
                      f"sale did not happen: see syncsvc status)")
