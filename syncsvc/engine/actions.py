@@ -8,6 +8,7 @@ from syncsvc.engine.customers import CustomerDraft
 from syncsvc.engine.documents import CustomerRef, PlannedDocument
 from syncsvc.engine.items import ItemDraft
 from syncsvc.engine.payments import PlannedPayment
+from syncsvc.engine.refunds import PlannedRefund
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,15 @@ class CreatePayment:
 
 
 @dataclass(frozen=True)
+class CreateRefund:
+    """A Keap refund booked as a RefundReceipt or a CreditMemo (engine/refunds.py)."""
+
+    refund: PlannedRefund
+    # The order's QBO invoice (a CreditMemo is applied to it); None: the document created earlier in this plan.
+    invoice_qbo_id: str | None
+
+
+@dataclass(frozen=True)
 class Hold:
     """The order (or its update) is not posted until a user fixes the reason."""
 
@@ -84,6 +94,8 @@ class WaitingPayment:
     reason: str
 
 
-Write = CreateCustomer | CreateItem | CreateInvoice | UpdateInvoice | CreateSalesReceipt | UpdateSalesReceipt | CreatePayment
+Write = (CreateCustomer | CreateItem | CreateInvoice | UpdateInvoice | CreateSalesReceipt | UpdateSalesReceipt | CreatePayment
+         | CreateRefund)
 Action = Write | Hold | Skip
-WRITES = (CreateCustomer, CreateItem, CreateInvoice, UpdateInvoice, CreateSalesReceipt, UpdateSalesReceipt, CreatePayment)
+WRITES = (CreateCustomer, CreateItem, CreateInvoice, UpdateInvoice, CreateSalesReceipt, UpdateSalesReceipt, CreatePayment,
+          CreateRefund)

@@ -125,6 +125,8 @@ def lookups(order_items: Iterable[OrderItem], products: Mapping[int, Product], s
         settings.unknown_item_name, settings.shipping_item_name, settings.tax_item_name,
         settings.finance_charge_item_name, settings.discount_item_name,
     }
+    if settings.refunds != "report":
+        names.add(settings.refund_item_name)  # a partial refund's line (engine/refunds.py)
     skus = set()
     for order_item in order_items:
         product = products.get(order_item.product_id) if order_item.product_id else None

@@ -15,7 +15,8 @@ from typing import Mapping
 
 from syncsvc.engine import customers as customer_rules
 from syncsvc.engine.actions import (
-    WRITES, Action, CreateCustomer, CreateInvoice, CreateItem, CreatePayment, CreateSalesReceipt, Hold, Skip,
+    WRITES, Action, CreateCustomer, CreateInvoice, CreateItem, CreatePayment, CreateRefund, CreateSalesReceipt, Hold,
+    Skip,
     UpdateInvoice, UpdateSalesReceipt, WaitingPayment,
 )
 from syncsvc.engine.customers import CustomerResolution
@@ -26,6 +27,7 @@ from syncsvc.engine.lines import fractional_cent_prices, map_lines, negative_tot
 from syncsvc.engine.numbering import DocNumberTooLong, doc_number, ids_memo
 from syncsvc.engine.payments import PaymentDecisions, decide_payments, plan_payment
 from syncsvc.engine.plans import plan_terms
+from syncsvc.engine.refunds import decide_refunds, non_refunds
 from syncsvc.engine.settings import EngineSettings
 from syncsvc.infusionsoft.records import Contact, Invoice, Order, OrderItem, Payment, PayPlan, Product
 
@@ -75,6 +77,8 @@ class PostedState:
     reported_payment_ids: frozenset[int] = frozenset()
     # Payments recorded as posted, by Infusionsoft payment id -> PaymentRefNum as posted.
     posted_payment_refs: Mapping[int, str] = field(default_factory=dict)
+    # Refunds recorded as booked (RefundReceipt or CreditMemo), by Infusionsoft refund payment id.
+    posted_refunds: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ def plan_order(bundle: OrderBundle, posted: PostedState, settings: EngineSetting
             f"it came from QuickBooks and is never posted back"),))
     if invoice is None:
         return OrderPlan(order.id, (Skip(f"order {order.id} has no invoice yet"),))
-    payments = decide_payments(bundle.payments, order.id, posted.payment_refs, posted.reported_payment_ids, settings,
+    payments = decide_payments(non_refunds(bundle.payments, settings), order.id, posted.payment_refs, posted.reported_payment_ids, settings,
                                posted.posted_payment_refs)
     kind = posted.document.kind if posted.document else (SALES_RECEIPT if settings.posting_mode == "sales_receipt" else INVOICE)
     posts_payments = kind == INVOICE and settings.posting_mode != "invoice"
@@ -169,13 +173,43 @@ def plan_order(bundle: OrderBundle, posted: PostedState, settings: EngineSetting
         invoice_qbo_id = posted.document.qbo_id if posted.document else None
         payment_actions = [CreatePayment(payment, customer, invoice_qbo_id) for payment in payments.to_post]
 
+    refund_actions, refund_waiting = _refunds(bundle, posted, settings, document, document_actions, payments, customer)
+    payment_actions += refund_actions
+
     actions: list[Action] = []
     needs_customer = any(isinstance(a, WRITES) for a in document_actions + payment_actions)
     if isinstance(resolution, customer_rules.Create) and needs_customer:
         actions.append(CreateCustomer(resolution.draft, resolution.rule))
     actions += document_actions + payment_actions
     actions += [Skip(s.reason, s.payment_id) for s in payments.skipped]
-    return OrderPlan(order.id, tuple(actions), tuple(warnings), (), document)
+    return OrderPlan(order.id, tuple(actions), tuple(warnings), refund_waiting, document)
+
+
+def _refunds(bundle: OrderBundle, posted: PostedState, settings: EngineSettings, document: PlannedDocument | None,
+             document_actions: list[Action], payments: PaymentDecisions, customer: CustomerRef):
+    """The order's refunds (engine/refunds.py) as actions after its payments, and those that wait."""
+    order, invoice = bundle.order, bundle.invoice
+    creates = any(isinstance(a, (CreateInvoice, CreateSalesReceipt)) for a in document_actions)
+    posted_ids = set(posted.posted_payment_refs) | {p.payment_id for p in payments.to_post}
+    receipt = document.receipt_payment if document is not None else None
+    if receipt is not None:
+        posted_ids |= set(receipt.payment_ids)
+    try:
+        number = posted.document.doc_number if posted.document and posted.document.doc_number else doc_number(
+            order.id, invoice.id, settings)
+    except DocNumberTooLong:
+        return [], ()
+    decisions = decide_refunds(
+        bundle.payments, order_id=order.id, invoice_id=invoice.id, document=document,
+        document_posted=posted.document is not None or creates, doc_number=number, customer=customer,
+        posted_refunds=posted.posted_refunds, posted_payment_ids=frozenset(posted_ids),
+        catalog=ItemCatalog(posted.items), settings=settings)
+    invoice_qbo_id = posted.document.qbo_id if posted.document else None
+    known = {a.draft.name.casefold() for a in document_actions if isinstance(a, CreateItem)}
+    actions: list[Action] = [CreateItem(d) for d in decisions.items_to_create if d.name.casefold() not in known]
+    actions += [CreateRefund(r, invoice_qbo_id) for r in decisions.to_post]
+    actions += [Hold(f"order {order.id}: {reason}") for reason in decisions.held]
+    return actions, tuple(WaitingPayment(refund_id, reason) for refund_id, reason in decisions.waiting)
 
 
 class _NotPostable(Exception):
@@ -250,5 +284,8 @@ def _not_posted(bundle: OrderBundle, payments: PaymentDecisions, posts_payments:
     """The document is not posted: its payments wait for it; refunds are still reported."""
     reason = f"invoice {bundle.invoice.id} is not in QuickBooks yet" if bundle.invoice else "the order has no invoice yet"
     waiting = tuple(WaitingPayment(p.payment_id, reason) for p in payments.to_post) if posts_payments else ()
+    reported = {s.payment_id for s in payments.skipped}
+    waiting += tuple(WaitingPayment(p.id, f"refund {p.id}: {reason}") for p in bundle.payments
+                     if p.is_refund and p.id not in reported)
     skips = tuple(Skip(s.reason, s.payment_id) for s in payments.skipped)
     return OrderPlan(bundle.order.id, (outcome, *skips), payments.warnings, waiting)

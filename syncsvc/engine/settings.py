@@ -16,6 +16,7 @@ DOC_NUMBER_SOURCES = ("order_id", "invoice_id")
 ITEM_MATCH_FIELDS = ("name", "sku")
 TAX_MODES = ("line", "txn_tax_detail")
 ITEM_TYPES = ("NonInventory", "Service")
+REFUND_MODES = ("refund_receipt", "credit_memo", "report")
 
 # Infusionsoft PayType (compared case-insensitively) -> QBO payment method name.
 DEFAULT_PAYMENT_METHODS: tuple[tuple[str, str], ...] = (
@@ -107,6 +108,14 @@ class EngineSettings:
     # states in another currency (REST v2 does; XML-RPC does not) is held.
     currency: str = "USD"
 
+    # How a refund in Keap is booked (engine/refunds.py): "refund_receipt" (money returned: a
+    # RefundReceipt out of the deposit account; where the order's payments are not posted, a credit
+    # memo applied to the open invoice), "credit_memo" (always a CreditMemo: the customer's credit, applied
+    # to the invoice only where payments are not posted) or "report" (not booked, reported as skipped).
+    refunds: str = "refund_receipt"
+    # Item a partial refund's single line posts on (a full refund repeats the order's lines).
+    refund_item_name: str = "Refunds"
+
     def validate(self, where: str = "[sync]") -> None:
         if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
             raise ConfigError(f"{where}: currency = {self.currency!r} is not a 3-letter ISO code such as \"USD\"")
@@ -115,13 +124,15 @@ class EngineSettings:
         _one_of(where, "match_items_on", self.match_items_on, ITEM_MATCH_FIELDS)
         _one_of(where, "tax_mode", self.tax_mode, TAX_MODES)
         _one_of(where, "item_type", self.item_type, ITEM_TYPES)
+        _one_of(where, "refunds", self.refunds, REFUND_MODES)
         if self.order_overlap_minutes < 0 or self.payment_lookback_hours < 0:
             raise ConfigError(f"{where}: order_overlap_minutes and payment_lookback_hours must be >= 0")
         if len(self.doc_number_prefix) > 12:
             raise ConfigError(f"{where}: doc_number_prefix {self.doc_number_prefix!r} leaves too little of QBO's 21 characters")
         if self.start_date is not None and self.start_date.tzinfo is None:
             raise ConfigError(f"{where}: start_date needs a time zone")
-        for name in ("unknown_item_name", "shipping_item_name", "finance_charge_item_name", "discount_item_name", "tax_item_name"):
+        for name in ("unknown_item_name", "shipping_item_name", "finance_charge_item_name", "discount_item_name", "tax_item_name",
+                     "refund_item_name"):
             value = getattr(self, name)
             if not value.strip() or ":" in value or len(value) > 100:
                 raise ConfigError(f"{where}: {name} = {value!r} must be 1-100 characters without ':'")

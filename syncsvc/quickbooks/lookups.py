@@ -36,6 +36,8 @@ _FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9.]*$")
 NATURAL_KEY_FIELDS = {
     "Invoice": "DocNumber",
     "SalesReceipt": "DocNumber",
+    "RefundReceipt": "DocNumber",
+    "CreditMemo": "DocNumber",
     "Payment": "PaymentRefNum",
     "Customer": "DisplayName",
     "Item": "Name",
@@ -141,6 +143,11 @@ def documents_by_doc_number(qb, entity_cls, doc_number: str) -> list:
     """Invoices or SalesReceipts (entity_cls) with this DocNumber."""
     if entity_cls not in (Invoice, SalesReceipt):
         raise ValueError("DocNumber lookups are for Invoice and SalesReceipt")
+    return list(paged(qb, entity_cls, [equals("DocNumber", doc_number)]))
+
+
+def refunds_by_doc_number(qb, entity_cls, doc_number: str) -> list:
+    """RefundReceipts or CreditMemos (entity_cls) with this DocNumber."""
     return list(paged(qb, entity_cls, [equals("DocNumber", doc_number)]))
 
 

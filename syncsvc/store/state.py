@@ -28,6 +28,7 @@ from syncsvc.store.sync_models import (
     ItemLink,
     SyncedDocument,
     SyncedPayment,
+    SyncedRefund,
     SyncIssue,
     SyncRun,
     Watermark,
@@ -162,6 +163,26 @@ class UnitOfWork:
         self.session.add(SyncedPayment(
             connection=self.connection, payment_id=payment_id, order_id=order_id, invoice_id=invoice_id,
             ref_num=ref_num, qbo_ref=qbo_ref, qbo_id=qbo_id, amount=amount, synced_at=_now(),
+        ))
+
+    def posted_refunds(self, order_id: int) -> frozenset[int]:
+        """The order's Keap refunds recorded as booked in QuickBooks (refund payment ids)."""
+        return frozenset(self.session.scalars(select(SyncedRefund.refund_payment_id).where(
+            SyncedRefund.connection == self.connection, SyncedRefund.order_id == order_id)))
+
+    def refunds(self, order_id: int) -> list[SyncedRefund]:
+        return list(self.session.scalars(select(SyncedRefund).where(
+            SyncedRefund.connection == self.connection, SyncedRefund.order_id == order_id)
+            .order_by(SyncedRefund.refund_payment_id)))
+
+    def record_refund(
+        self, *, refund_payment_id: int, refunded_payment_id: int | None, order_id: int, invoice_id: int,
+        qbo_type: str, qbo_id: str, doc_number: str, applied_qbo_id: str | None, amount: Decimal,
+    ) -> None:
+        self.session.add(SyncedRefund(
+            connection=self.connection, refund_payment_id=refund_payment_id, refunded_payment_id=refunded_payment_id,
+            order_id=order_id, invoice_id=invoice_id, qbo_type=qbo_type, qbo_id=qbo_id, doc_number=doc_number,
+            applied_qbo_id=applied_qbo_id, amount=amount, synced_at=_now(),
         ))
 
     # -- requestids QuickBooks refused ---------------------------------------------------------

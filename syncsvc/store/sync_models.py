@@ -120,3 +120,27 @@ class SyncRun(Base):
     status: Mapped[str] = mapped_column(String(20))  # "running" | "ok" | "failed" | "paused"
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
     message: Mapped[str] = mapped_column(Text, default="")
+
+
+class SyncedRefund(Base):
+    """An Infusionsoft refund booked in QuickBooks as a RefundReceipt or a CreditMemo (`qbo_type`);
+    `applied_qbo_id` is the zero-amount payment that applied a credit memo to its invoice."""
+
+    __tablename__ = "synced_refunds"
+    __table_args__ = (
+        UniqueConstraint("connection", "refund_payment_id", name="uq_synced_refunds_refund"),
+        Index("ix_synced_refunds_order", "connection", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    connection: Mapped[str] = mapped_column(String(100))
+    refund_payment_id: Mapped[int] = mapped_column(Integer)
+    refunded_payment_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    order_id: Mapped[int] = mapped_column(Integer)
+    invoice_id: Mapped[int] = mapped_column(Integer)
+    qbo_type: Mapped[str] = mapped_column(String(20))
+    qbo_id: Mapped[str] = mapped_column(String(40))
+    doc_number: Mapped[str] = mapped_column(String(21))
+    applied_qbo_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

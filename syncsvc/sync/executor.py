@@ -43,8 +43,8 @@ from quickbooks.objects.salesreceipt import SalesReceipt
 
 from syncsvc.config import SyncSettings
 from syncsvc.engine.actions import (
-    WRITES, CreateCustomer, CreateInvoice, CreateItem, CreatePayment, CreateSalesReceipt, Hold, Skip, UpdateInvoice,
-    UpdateSalesReceipt,
+    WRITES, CreateCustomer, CreateInvoice, CreateItem, CreatePayment, CreateRefund, CreateSalesReceipt, Hold, Skip,
+    UpdateInvoice, UpdateSalesReceipt,
 )
 from syncsvc.engine.documents import INVOICE, PlannedDocument
 from syncsvc.engine.items import QboItem
@@ -60,6 +60,7 @@ from syncsvc.quickbooks.errors import (
 from syncsvc.store.state import LeaseLost, UnitOfWork
 from syncsvc.sync.qbo_mapping import MoneyRefs, customer_from_draft, document_object, item_from_draft, payment_object
 from syncsvc.sync.resolve import QboDirectory, qbo_customer, qbo_item
+from syncsvc.sync.refunds import book_refund
 
 log = logging.getLogger(__name__)
 
@@ -327,6 +328,9 @@ class _Run:
         self.uow.record_issue("payment", payment.payment_id, "held", reason)
         self._hold(reason)
         return None
+
+    def _CreateRefund(self, action: CreateRefund) -> None:
+        book_refund(self, action)  # sync/refunds.py
 
     # -- non-writes ----------------------------------------------------------------------
 

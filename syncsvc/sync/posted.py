@@ -40,6 +40,7 @@ def posted_state(uow: UnitOfWork, bundle: OrderBundle, directory: QboDirectory, 
         if row else None,
         payment_refs=uow.payment_refs(order_id) | frozenset(elsewhere),
         posted_payment_refs={**{payment_id: ref for ref, payment_id in elsewhere.items()}, **posted_refs},
+        posted_refunds=uow.posted_refunds(order_id),
         reported_payment_ids=frozenset(
             p.id for p in bundle.payments if uow.issue_recorded("payment", p.id, "skipped")
         ),

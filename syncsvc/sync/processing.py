@@ -76,6 +76,8 @@ class SyncSummary:
                 f"{c['errors']} errors")
         if rules:
             text += f" (customers matched: {rules})"
+        if c["refund_receipts"] or c["credit_memos"]:
+            text += f"; refunds booked: {c['refund_receipts']} refund receipts, {c['credit_memos']} credit memos"
         if c["deleted_in_keap"]:
             text += (f"; {c['deleted_in_keap']} posted orders deleted in Keap (void them in QuickBooks if the "
                      f"sale did not happen: see syncsvc status)")

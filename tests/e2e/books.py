@@ -6,12 +6,12 @@ from decimal import Decimal
 
 
 def books(world) -> dict:
-    """Every invoice and sales receipt by DocNumber and every payment by PaymentRefNum, with customers
+    """Every invoice, sales receipt, refund receipt and credit memo by DocNumber and every payment by PaymentRefNum, with customers
     and items by name, so two companies fed from one Keap account can be compared field by field."""
     customers = {c["Id"]: c["DisplayName"] for c in world.entities("Customer")}
     items = {i["Id"]: i["Name"] for i in world.entities("Item")}
     documents = {}
-    for kind in ("Invoice", "SalesReceipt"):
+    for kind in ("Invoice", "SalesReceipt", "RefundReceipt", "CreditMemo"):
         for doc in world.entities(kind):
             documents[doc["DocNumber"]] = {
                 "kind": kind,

@@ -38,7 +38,8 @@ Payments
   negative, that another payment names as its refund_payment_id, or whose
   successful transaction is a REFUND or VOID, is a refund: negative amount,
   pay type "Refund" when Keap gave none, refund_id = the refunded payment
-  when known. The engine reports refunds and never posts them.
+  when known. The engine books refunds as refund receipts or credit memos
+  (engine/refunds.py), never as payments.
 - Transactions have no id and no payment filter. For a page of payments of
   which any lacks external_transaction_id, /sales/transactions is read once
   for the window from a day before the earliest payment_time to a day after

@@ -50,6 +50,9 @@ class Company:
         # invoice id -> payment id -> amount that payment applies to it, and payment id -> those invoice ids
         self.applications: dict[str, dict[str, Decimal]] = defaultdict(dict)
         self.applied_by: dict[str, set[str]] = defaultdict(set)
+        # Credit memos applied by payments: credit memo id -> {payment id: amount}, and back.
+        self.credit_applications: dict[str, dict[str, Decimal]] = defaultdict(dict)
+        self.credit_applied_by: dict[str, set[str]] = defaultdict(set)
         # (entity, field) -> casefolded value -> ids of the records holding it
         self._index: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         # requestid -> (status, body bytes, content type) of the first answer

@@ -8,14 +8,15 @@ from .faults import business_validation, object_not_found, required_missing, uns
 from .names import build_account, build_customer, build_employee, build_item, build_payment_method, build_vendor
 from .payments import applied_to, build_payment, refresh_customer, refresh_invoice, set_applications, void_payment
 from .rules import WriteContext, check_sync_token, is_empty, merge_for_update, next_sync_token
+from .refunds import build_credit_memo, build_refund_receipt
 from .sales import build_sales_form, void_sales_form
 from .schema import check_known
 
 # URL path segment (python-quickbooks lower-cases the entity name) -> entity
 ENTITY_BY_PATH = {name.lower(): name for name in (
     "Customer", "Vendor", "Employee", "Item", "Account", "PaymentMethod", "TaxCode", "Invoice", "SalesReceipt",
-    "Payment", "CompanyInfo", "Preferences")}
-TRANSACTIONS = ("Invoice", "SalesReceipt", "Payment")
+    "Payment", "RefundReceipt", "CreditMemo", "CompanyInfo", "Preferences")}
+TRANSACTIONS = ("Invoice", "SalesReceipt", "Payment", "RefundReceipt", "CreditMemo")
 VOIDABLE = TRANSACTIONS
 
 
@@ -26,6 +27,7 @@ def _sales(entity):
 BUILDERS = {
     "Customer": build_customer, "Vendor": build_vendor, "Employee": build_employee, "Item": build_item, "Account": build_account,
     "PaymentMethod": build_payment_method, "Invoice": _sales("Invoice"), "SalesReceipt": _sales("SalesReceipt"),
+    "RefundReceipt": build_refund_receipt, "CreditMemo": build_credit_memo,
 }
 
 
@@ -131,6 +133,7 @@ def _delete(ctx: WriteContext, entity: str, body: dict) -> dict:
     record_id = current["Id"]
     if entity == "Invoice" and applied_to(ctx.company, record_id) > 0:
         raise business_validation("This invoice has payments applied. Delete or void the payments first.")
+    _refuse_applied_credit(ctx, entity, record_id)
     if entity == "Payment":
         set_applications(ctx.company, record_id, {}, ctx.stamp)
     ctx.company.remove(entity, record_id)
@@ -145,6 +148,7 @@ def _void(ctx: WriteContext, entity: str, body: dict) -> dict:
     record_id = current["Id"]
     if entity == "Invoice" and applied_to(ctx.company, record_id) > Decimal(0):
         raise business_validation("This invoice has payments applied. Delete or void the payments first.")
+    _refuse_applied_credit(ctx, entity, record_id)
     if entity == "Payment":
         set_applications(ctx.company, record_id, {}, ctx.stamp)
         voided = void_payment(ctx, current)
@@ -154,3 +158,8 @@ def _void(ctx: WriteContext, entity: str, body: dict) -> dict:
     ctx.company.put(entity, voided)
     refresh_customer(ctx.company, current.get("CustomerRef", {}).get("value"))
     return {entity: voided}
+
+
+def _refuse_applied_credit(ctx: WriteContext, entity: str, record_id: str) -> None:
+    if entity == "CreditMemo" and any(ctx.company.credit_applications.get(record_id, {}).values()):
+        raise business_validation("This credit memo is applied to a payment. Delete or void the payment first.")

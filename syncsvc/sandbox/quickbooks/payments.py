@@ -21,6 +21,7 @@ def build_payment(ctx: WriteContext, data: dict, current: dict | None, record_id
     if total < 0:
         raise business_validation("The payment amount can't be negative.")
     applied: dict[str, Decimal] = defaultdict(Decimal)
+    credits: dict[str, Decimal] = defaultdict(Decimal)
     lines = []
     for raw in data.get("Line") or []:
         value = money(amount(raw, "Amount", "Line.Amount", required=True))
@@ -31,6 +32,10 @@ def build_payment(ctx: WriteContext, data: dict, current: dict | None, record_id
             raise required_missing("Line.LinkedTxn")
         link = links[0]
         txn_id, txn_type = str(link.get("TxnId") or ""), link.get("TxnType")
+        if txn_type == "CreditMemo":
+            credits[txn_id] += value
+            lines.append(_credit_line(ctx, customer_ref, txn_id, value, credits[txn_id], record_id))
+            continue
         if txn_type != "Invoice":
             raise invalid_enumeration(f"LinkedTxn.TxnType {txn_type!r} (the sandbox applies payments to invoices)")
         invoice = ctx.company.get("Invoice", txn_id)
@@ -47,7 +52,10 @@ def build_payment(ctx: WriteContext, data: dict, current: dict | None, record_id
                 f"is more than its open balance ({open_balance}).")
         lines.append({"Amount": value, "LinkedTxn": [{"TxnId": txn_id, "TxnType": "Invoice"}],
                       "LineEx": _line_ex(txn_id, open_balance, invoice.get("DocNumber"))})
-    applied_total = sum(applied.values(), Decimal(0))
+    # Credit applied pays invoices as money does: what the payment itself brings is the rest.
+    applied_total = sum(applied.values(), Decimal(0)) - sum(credits.values(), Decimal(0))
+    if applied_total < 0:
+        raise business_validation("The credit applied is more than the invoices it pays.")
     if applied_total > total:
         raise business_validation(
             f"The amount applied ({applied_total}) is greater than the payment amount ({total}).")
@@ -73,7 +81,27 @@ def build_payment(ctx: WriteContext, data: dict, current: dict | None, record_id
         record["PaymentMethodRef"] = method
     if payment_ref is not None:
         record["PaymentRefNum"] = payment_ref
-    return record, dict(applied)
+    return record, {**applied, **{f"{CREDIT}{cm_id}": v for cm_id, v in credits.items()}}
+
+
+CREDIT = "CreditMemo:"  # key prefix, in what build_payment applies, of the credit memos it uses
+
+
+def _credit_line(ctx: WriteContext, customer_ref: dict, txn_id: str, value: Decimal, used_here: Decimal,
+                 record_id: str) -> dict:
+    memo = ctx.company.get("CreditMemo", txn_id)
+    if memo is None:
+        raise invalid_reference("CreditMemo", txn_id)
+    if memo.get("CustomerRef", {}).get("value") != customer_ref["value"]:
+        raise business_validation(f"Credit memo {txn_id} belongs to a different customer than this payment.")
+    already = sum((v for pid, v in ctx.company.credit_applications[txn_id].items() if pid != record_id), Decimal(0))
+    remaining = memo["TotalAmt"] - already
+    if used_here > remaining:
+        raise business_validation(
+            f"The credit applied from credit memo {memo.get('DocNumber', txn_id)} ({used_here}) is more than its "
+            f"remaining credit ({remaining}).")
+    return {"Amount": value, "LinkedTxn": [{"TxnId": txn_id, "TxnType": "CreditMemo"}],
+            "LineEx": _line_ex(txn_id, remaining, memo.get("DocNumber"))}
 
 
 def _line_ex(txn_id: str, open_balance: Decimal, doc_number: str | None) -> dict:
@@ -101,6 +129,9 @@ def void_payment(ctx: WriteContext, record: dict) -> dict:
 
 def set_applications(company: Company, payment_id: str, applied: dict[str, Decimal], stamp: str) -> set[str]:
     """Record what a payment applies now; return the invoices whose balance changed."""
+    credits = {key[len(CREDIT):]: v for key, v in applied.items() if key.startswith(CREDIT)}
+    applied = {key: v for key, v in applied.items() if not key.startswith(CREDIT)}
+    _set_credits(company, payment_id, credits, stamp)
     touched = set()
     for invoice_id in company.applied_by.pop(payment_id, set()) - set(applied):
         del company.applications[invoice_id][payment_id]
@@ -114,6 +145,23 @@ def set_applications(company: Company, payment_id: str, applied: dict[str, Decim
     for invoice_id in touched:
         refresh_invoice(company, invoice_id, stamp)
     return touched
+
+
+def _set_credits(company: Company, payment_id: str, credits: dict[str, Decimal], stamp: str) -> None:
+    touched = set(company.credit_applied_by.pop(payment_id, set())) | set(credits)
+    for memo_id in touched:
+        company.credit_applications[memo_id].pop(payment_id, None)
+    for memo_id, value in credits.items():
+        company.credit_applications[memo_id][payment_id] = value
+    if credits:
+        company.credit_applied_by[payment_id] = set(credits)
+    for memo_id in touched:
+        memo = company.get("CreditMemo", memo_id)
+        if memo is not None:
+            used = sum(company.credit_applications[memo_id].values(), Decimal(0))
+            memo["RemainingCredit"] = money(memo["TotalAmt"] - used)
+            memo["Balance"] = memo["RemainingCredit"]
+            memo["MetaData"] = {**memo["MetaData"], "LastUpdatedTime": stamp}
 
 
 def applied_to(company: Company, invoice_id: str) -> Decimal:
@@ -140,5 +188,7 @@ def refresh_customer(company: Company, customer_id: str | None) -> None:
         owed += invoice["Balance"]
     for payment in company.having("Payment", "CustomerRef", customer_id):
         owed -= payment["UnappliedAmt"]
+    for memo in company.having("CreditMemo", "CustomerRef", customer_id):
+        owed -= memo.get("RemainingCredit", Decimal(0))
     customer["Balance"] = money(owed)
     customer["BalanceWithJobs"] = money(owed)

@@ -45,6 +45,8 @@ FILTERABLE = {
     "Invoice": {"Id", "DocNumber", "TxnDate", "DueDate", "CustomerRef", "TotalAmt", "Balance"} | META,
     "SalesReceipt": {"Id", "DocNumber", "TxnDate", "CustomerRef", "TotalAmt", "PaymentRefNum"} | META,
     "Payment": {"Id", "TxnDate", "CustomerRef", "TotalAmt", "PaymentRefNum", "UnappliedAmt"} | META,
+    "RefundReceipt": {"Id", "DocNumber", "TxnDate", "CustomerRef", "TotalAmt", "PaymentRefNum"} | META,
+    "CreditMemo": {"Id", "DocNumber", "TxnDate", "CustomerRef", "TotalAmt", "Balance", "RemainingCredit"} | META,
     "CompanyInfo": {"Id"} | META,
     "Preferences": {"Id"} | META,
 }

@@ -15,7 +15,7 @@ PAYMENT_REF_MAX = 21
 SHIPPING_ITEM_ID = "SHIPPING_ITEM_ID"
 TAX_CODES = {"TAX", "NON"}
 # Sales forms whose DocNumbers must not collide with each other.
-SALES_FORMS = ("Invoice", "SalesReceipt")
+SALES_FORMS = ("Invoice", "SalesReceipt", "RefundReceipt", "CreditMemo")
 
 
 def _tax_code_ref(ref) -> dict:
@@ -221,6 +221,8 @@ def void_sales_form(ctx: WriteContext, record: dict) -> dict:
     voided["Line"] = [{**line, "Amount": Decimal(0)} if "Amount" in line else dict(line) for line in record["Line"]]
     voided["TotalAmt"] = Decimal(0)
     voided["Balance"] = Decimal(0)
+    if "RemainingCredit" in record:
+        voided["RemainingCredit"] = Decimal(0)
     voided["TxnTaxDetail"] = {"TotalTax": Decimal(0)}
     voided["PrivateNote"] = "Voided"
     voided["MetaData"] = metadata(ctx, record)

@@ -72,6 +72,9 @@ INVOICE = _SALES_FORM | {
 
 SALES_RECEIPT = _SALES_FORM | {"CreditCardPayment", "PaymentMethodRef", "PaymentRefNum"}
 
+REFUND_RECEIPT = _SALES_FORM | {"CheckPayment", "CreditCardPayment", "PaymentMethodRef", "PaymentRefNum", "PaymentType"}
+CREDIT_MEMO = _SALES_FORM | {"Balance", "RemainingCredit", "InvoiceRef"}
+
 PAYMENT = COMMON | {
     "ARAccountRef", "CreditCardPayment", "CurrencyRef", "CustomerRef", "DepositToAccountRef", "ExchangeRate",
     "Line", "PaymentMethodRef", "PaymentRefNum", "PrivateNote", "ProcessPayment", "ProjectRef", "TaxExemptionRef",
@@ -81,6 +84,7 @@ PAYMENT = COMMON | {
 TOP_LEVEL = {
     "Customer": CUSTOMER, "Vendor": VENDOR, "Employee": EMPLOYEE, "Item": ITEM, "Account": ACCOUNT, "PaymentMethod": PAYMENT_METHOD, "TaxCode": TAX_CODE,
     "Invoice": INVOICE, "SalesReceipt": SALES_RECEIPT, "Payment": PAYMENT,
+    "RefundReceipt": REFUND_RECEIPT, "CreditMemo": CREDIT_MEMO,
 }
 
 LINE_COMMON = {"Id", "LineNum", "Description", "Amount", "DetailType", "LinkedTxn", "CustomField", "ProjectRef"}

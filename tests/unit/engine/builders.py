@@ -93,8 +93,8 @@ def after(plan, previous: PostedState, qbo_id: str = "900") -> PostedState:
     from dataclasses import replace
 
     from syncsvc.engine.actions import (
-        CreateCustomer, CreateInvoice, CreateItem, CreatePayment, CreateSalesReceipt, Skip, UpdateInvoice,
-        UpdateSalesReceipt,
+        CreateCustomer, CreateInvoice, CreateItem, CreatePayment, CreateRefund, CreateSalesReceipt, Skip,
+        UpdateInvoice, UpdateSalesReceipt,
     )
 
     new = previous
@@ -110,7 +110,10 @@ def after(plan, previous: PostedState, qbo_id: str = "900") -> PostedState:
         elif isinstance(action, (UpdateInvoice, UpdateSalesReceipt)):
             new = replace(new, document=replace(new.document, content_hash=action.content_hash))
         elif isinstance(action, CreatePayment):
-            new = replace(new, payment_refs=new.payment_refs | {action.payment.ref})
+            new = replace(new, payment_refs=new.payment_refs | {action.payment.ref},
+                          posted_payment_refs={**new.posted_payment_refs, action.payment.payment_id: action.payment.ref})
+        elif isinstance(action, CreateRefund):
+            new = replace(new, posted_refunds=new.posted_refunds | {action.refund.refund_payment_id})
         elif isinstance(action, Skip) and action.payment_id is not None:
             new = replace(new, reported_payment_ids=new.reported_payment_ids | {action.payment_id})
     return new

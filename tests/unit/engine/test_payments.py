@@ -1,7 +1,7 @@
 from datetime import date
 from decimal import Decimal
 
-from syncsvc.engine.actions import CreateInvoice, CreatePayment, Skip
+from syncsvc.engine.actions import CreateInvoice, CreatePayment, CreateRefund, Skip
 from syncsvc.engine.payments import REF_MAX, short_reference
 from syncsvc.engine.plan import plan_order
 from syncsvc.engine.settings import EngineSettings
@@ -50,13 +50,28 @@ def test_short_references_are_left_alone():
     assert short_reference("A" * 21) == "A" * 21
 
 
-def test_refund_is_skipped_with_its_reason_and_reported_once():
+def test_a_refund_is_booked_once_as_a_refund_receipt_after_its_payment_never_as_a_payment():
     rows = (payment(1, "100.00", ref_num="TXN-1"), payment(2, "-100.00", ref_num="TXN-R", pay_type="Refund"))
     plan = plan_order(bundle(payments=rows), state(), DEFAULTS)
     assert [p.payment_id for p in posted_payments(plan)] == [1]
+    [refund] = [a.refund for a in plan.actions if isinstance(a, CreateRefund)]
+    assert (refund.kind, refund.refund_payment_id, refund.amount, refund.ref) == (
+        "RefundReceipt", 2, Decimal("100.00"), "TXN-R")
+    assert plan.actions.index(next(a for a in plan.actions if isinstance(a, CreateRefund))) > plan.actions.index(
+        next(a for a in plan.actions if isinstance(a, CreatePayment)))
+    assert not [a for a in plan.actions if isinstance(a, Skip)]
+    assert plan_order(bundle(payments=rows), after(plan, state()), DEFAULTS).actions == ()
+
+
+def test_refunds_report_skips_a_refund_with_its_reason_and_reports_it_once():
+    rows = (payment(1, "100.00", ref_num="TXN-1"), payment(2, "-100.00", ref_num="TXN-R", pay_type="Refund"))
+    report = EngineSettings(refunds="report")
+    plan = plan_order(bundle(payments=rows), state(), report)
+    assert [p.payment_id for p in posted_payments(plan)] == [1]
+    assert not [a for a in plan.actions if isinstance(a, CreateRefund)]
     [skip] = [a for a in plan.actions if isinstance(a, Skip)]
     assert skip.payment_id == 2 and "refund" in skip.reason
-    assert plan_order(bundle(payments=rows), after(plan, state()), DEFAULTS).actions == ()
+    assert plan_order(bundle(payments=rows), after(plan, state()), report).actions == ()
 
 
 def test_pay_types_map_to_quickbooks_payment_methods():
