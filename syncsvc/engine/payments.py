@@ -17,7 +17,10 @@ The reference rule, whole:
   cut to fit, then "-P" and its Keap payment id (`distinct_reference`), e.g.
   `8921731533-P1234`. Among payments sharing a reference the one with the
   lowest id keeps it unless an earlier one was posted with it already.
-- The memo always carries the whole reference and the Keap payment id.
+- The memo always carries the whole reference and the Keap payment id, then
+  what reconciliation needs: the pay type, the card's last four digits where
+  Keap gives them, and Keap's payment note (a check number, say), the note cut
+  so the memo stays within QBO's PrivateNote (MEMO_MAX).
 - A payment recorded as posted is never posted again, under whatever
   reference Keap gives it now (`posted_payment_refs`, keyed by payment id).
 """
@@ -36,6 +39,7 @@ from syncsvc.infusionsoft.records import Payment
 
 REF_MAX = 21  # QBO PaymentRefNum
 _KEEP = 10  # leading characters kept when shortening; "-" and 10 hash digits follow
+MEMO_MAX = 4000  # QBO Payment.PrivateNote
 DISTINCT_MARK = "-P"  # between a shared reference and the Keap payment id that makes it this payment's own
 
 
@@ -170,6 +174,7 @@ def plan_payment(payment: Payment, order_id: int, settings: EngineSettings) -> P
     memo = f"Infusionsoft payment {payment.id} on invoice {payment.invoice_id} (order {order_id})"
     if payment.ref_num:
         memo += f", merchant ref {full_ref}"
+    memo = _reconciliation_memo(memo, payment, full_ref)
     return PlannedPayment(
         payment_id=payment.id,
         invoice_id=payment.invoice_id,
@@ -181,6 +186,23 @@ def plan_payment(payment: Payment, order_id: int, settings: EngineSettings) -> P
         memo=memo,
         alt_ref=distinct_reference(full_ref, payment.id),
     )
+
+
+def _reconciliation_memo(memo: str, payment: Payment, full_ref: str) -> str:
+    """`memo` with the pay type, the card's last four and Keap's note, the note cut to leave room for the
+    whole reference that `with_reference` may add, within MEMO_MAX."""
+    pay_type = " ".join(payment.pay_type.split())
+    if pay_type:
+        memo += f", pay type {pay_type}"
+    last_four = payment.card_last_four.strip()
+    if last_four:
+        memo += f", card ending {last_four}"
+    note = " ".join(payment.note.split())
+    if note:
+        room = MEMO_MAX - len(memo) - len(", note: ") - len(", reference ") - len(full_ref)
+        if room > 0:
+            memo += f", note: {note if len(note) <= room else note[:max(room - 3, 0)] + '...'}"
+    return memo
 
 
 def _memo_with_reference(memo: str, full_ref: str, ref: str) -> str:

@@ -261,7 +261,7 @@ class Charge:
     """A CCharge row: the card charge behind a payment, with the merchant's RefNum."""
 
     TABLE = "CCharge"
-    FIELDS = ("Id", "PaymentId", "RefNum", "ApprCode", "Amt", "MerchantId", "OrderNum")
+    FIELDS = ("Id", "PaymentId", "RefNum", "ApprCode", "Amt", "MerchantId", "OrderNum", "CCId")
 
     id: int
     payment_id: int
@@ -270,6 +270,7 @@ class Charge:
     amount: Decimal
     merchant_id: int
     order_num: str
+    card_id: int = 0  # CCId: the CreditCard charged (its Last4 goes in the payment's memo)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any], zone: ZoneInfo) -> "Charge":
@@ -281,7 +282,23 @@ class Charge:
             amount=money(row.get("Amt")),
             merchant_id=integer(row.get("MerchantId")),
             order_num=text(row.get("OrderNum")),
+            card_id=integer(row.get("CCId")),
         )
+
+
+@dataclass(frozen=True)
+class CreditCard:
+    """The readable part of a CreditCard row: its last four digits (CardNumber and CVV2 are write-only)."""
+
+    TABLE = "CreditCard"
+    FIELDS = ("Id", "Last4")
+
+    id: int
+    last_four: str
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any], zone: ZoneInfo) -> "CreditCard":
+        return cls(id=integer(row.get("Id")), last_four=text(row.get("Last4")))
 
 
 @dataclass(frozen=True)
@@ -305,6 +322,9 @@ class Payment:
     # The order the payment was taken against, where the API says so directly (REST v2's
     # order_ids); None when only the invoice is known (XML-RPC).
     order_id: int | None = None
+    # The last four digits of the card charged, where Keap says (REST v2's payment_method.card_info,
+    # XML-RPC's CreditCard.Last4 through the CCharge); "" otherwise.
+    card_last_four: str = ""
 
     @property
     def is_manual(self) -> bool:
@@ -314,10 +334,11 @@ class Payment:
     def is_refund(self) -> bool:
         return self.pay_type.lower() == "refund" or self.amount < 0
 
-    def with_charge(self, charge: Charge | None) -> "Payment":
+    def with_charge(self, charge: Charge | None, card_last_four: str = "") -> "Payment":
         from dataclasses import replace
 
-        return replace(self, ref_num=(charge.ref_num or None) if charge else None)
+        return replace(self, ref_num=(charge.ref_num or None) if charge else None,
+                       card_last_four=card_last_four if charge else "")
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any], zone: ZoneInfo) -> "Payment":

@@ -8,6 +8,8 @@ results come back a page at a time, never one call per order.
 
 from __future__ import annotations
 
+import logging
+
 from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
@@ -16,9 +18,11 @@ from zoneinfo import ZoneInfo
 
 from syncsvc.infusionsoft import dates
 from syncsvc.infusionsoft.dataservice import DataService
+from syncsvc.infusionsoft.errors import NoAccessFault, NoSuchFieldFault
 from syncsvc.infusionsoft.records import (
     Charge,
     Contact,
+    CreditCard,
     Invoice,
     InvoiceItem,
     InvoicePayment,
@@ -29,6 +33,9 @@ from syncsvc.infusionsoft.records import (
     PayPlanItem,
     Product,
 )
+
+
+log = logging.getLogger(__name__)
 
 
 class OrderSource(Protocol):
@@ -178,7 +185,21 @@ class XmlRpcOrderSource:
     def _attach_charges(self, payments: Sequence[Payment]) -> list[Payment]:
         charge_ids = [p.charge_id for p in payments if p.charge_id]
         charges = self.charges_by_ids(charge_ids) if charge_ids else {}
-        return [p.with_charge(charges.get(p.charge_id)) if p.charge_id else p for p in payments]
+        last_four = self._card_last_fours(c.card_id for c in charges.values() if c.card_id)
+        return [p.with_charge(charge, last_four.get(charge.card_id, "") if charge else "") if p.charge_id else p
+                for p in payments for charge in (charges.get(p.charge_id),)]
+
+    def _card_last_fours(self, card_ids: Iterable[int]) -> dict[int, str]:
+        """CreditCard.Last4 by card id, for the payments' memos. Only the readable columns are asked for; an
+        account whose key may not read CreditCard gives none (the memo goes without)."""
+        card_ids = sorted(set(card_ids))
+        if not card_ids:
+            return {}
+        try:
+            return {card.id: card.last_four for card in self._where_in(CreditCard, "Id", card_ids) if card.last_four}
+        except (NoAccessFault, NoSuchFieldFault) as exc:
+            log.warning("card last four digits not readable (%s): payment memos go without them", exc)
+            return {}
 
 
 __all__ = ["OrderSource", "XmlRpcOrderSource"]

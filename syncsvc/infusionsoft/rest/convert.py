@@ -406,7 +406,14 @@ def payment_record(
         user_id=0,
         ref_num=ref_num,
         order_id=order_id,
+        card_last_four=_card_last_four(payment),
     )
+
+
+def _card_last_four(payment) -> str:
+    """payment_method.card_info.last_four, where Keap gives it (card payments); "" otherwise."""
+    card_info = getattr(getattr(payment, "payment_method", None), "card_info", None)
+    return _text(getattr(card_info, "last_four", None))
 
 
 def invoice_payment_record(allocation, account: Account) -> InvoicePayment:

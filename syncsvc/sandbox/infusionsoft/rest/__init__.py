@@ -103,7 +103,9 @@ What the tables become (OrderV2 and friends)
   payments; external_transaction_id = CCharge.RefNum EXCEPT on payments whose id is divisible
   by 3, where it is left out, so a client must also read the RefNum from the transactions
   (external_reference_id by payment_id); refund_payment_id = the latest refund Payment whose
-  RefundId points at the payment; commissioned, synced from Commission, Synced.
+  RefundId points at the payment; commissioned, synced from Commission, Synced; payment_method on
+  card payments = the CreditCard of CCharge.CCId (credit_card_id, payment_method_type CARD,
+  card_info brand = CardType, last_four = Last4, expiration month and year).
 - Transactions (no id, as the contract): CAPTURE per card payment (external_reference_id =
   RefNum, external_response_code = ApprCode), REFUND per refund payment (amount positive,
   merchant of the refunded charge), MANUAL per other payment; all APPROVED and successful,

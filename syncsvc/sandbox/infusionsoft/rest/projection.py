@@ -194,6 +194,24 @@ def payment(view: PaymentView) -> dict:
         "external_transaction_id": view.external_transaction_id,
         "merchant_account_id": id_text(view.merchant_id),
         "merchant_account_type": MERCHANT_ACCOUNT_TYPE if view.is_card else None,
+        "payment_method": _payment_method(view),
+    })
+
+
+def _payment_method(view: PaymentView) -> dict | None:
+    """The card charged (CCharge.CCId -> CreditCard): its id and card_info (brand, last_four, expiry)."""
+    card = view.store.get("CreditCard", view.charge.get("CCId")) if view.charge and view.charge.get("CCId") else None
+    if card is None:
+        return None
+    return without_absent({
+        "contact_id": id_text(card.get("ContactId")),
+        "credit_card_id": id_text(card.get("Id")),
+        "payment_method_type": "CARD",
+        "card_info": without_absent({
+            "brand": card.get("CardType") or None, "last_four": card.get("Last4") or None,
+            "expiration_month": card.get("ExpirationMonth") or None,
+            "expiration_year": card.get("ExpirationYear") or None,
+        }),
     })
 
 
