@@ -82,6 +82,14 @@ def deleted_order_reason(row: SyncedDocument, payments: list[PostedPayment]) -> 
             f"if the sale did not happen (syncsvc never voids or deletes there)")
 
 
+def deleted_refunds_note(refunds) -> str:
+    """The refunds booked for a deleted order (sync/refunds.py), named so they are voided with it."""
+    if not refunds:
+        return ""
+    named = ", ".join(f"{r.qbo_type} {r.doc_number} (Id {r.qbo_id}, {r.amount})" for r in refunds)
+    return f"; its refunds are booked as QuickBooks {named}: void them with it"
+
+
 def deleted_payment_reason(payment: PostedPayment, row: SyncedDocument) -> str:
     return (f"payment {payment.payment_id} of order {row.order_id}, deleted in Keap: QuickBooks Payment "
             f"{payment.qbo_id} (PaymentRefNum {payment.qbo_ref}, {payment.amount}) is still applied to "
@@ -99,7 +107,7 @@ def note_deleted(state: StateStore, order_ids: Iterable[int], summary=None) -> d
             if row is None:
                 continue
             payments = posted_payments(uow, order_id)
-            reason = deleted_order_reason(row, payments)
+            reason = deleted_order_reason(row, payments) + deleted_refunds_note(uow.refunds(order_id))
             noted[order_id] = reason
             if uow.issue_recorded("order", order_id, DELETED):
                 continue  # said already; still open

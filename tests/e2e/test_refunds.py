@@ -253,3 +253,36 @@ def test_a_refund_receipt_number_someone_else_holds_holds_the_order(world):
 
     assert held.ok and order_id in held.held and f"{order_id}-R1" in held.held[order_id]
     assert len(world.entities("RefundReceipt")) == 1
+
+
+def test_a_refund_of_an_order_posted_as_a_sales_receipt_is_a_refund_receipt(world):
+    shop = Shop(world.keap.store)
+    jane = shop.contact()
+    order_id, invoice_id = shop.order(jane, (shop.product(price="45.00"), "45.00", 1))
+    charge = shop.charge(invoice_id, jane)
+    billing.refund_payment(world.keap.store, charge.payment_id, "15.00")
+
+    summary = world.cycle(posting_mode="sales_receipt")
+
+    assert summary.ok and summary.counts["sales_receipts"] == 1 and summary.counts["refund_receipts"] == 1
+    [receipt] = refund_receipts(world, order_id)
+    assert receipt["TotalAmt"] == Decimal("15.00")
+    assert qbo_cash_by_day(world) == keap_cash_by_day(world)
+    assert world.cycle(posting_mode="sales_receipt").counts["refund_receipts"] == 0
+
+
+def test_a_refunded_order_deleted_in_keap_names_its_refund_receipts_for_voiding(world):
+    shop = Shop(world.keap.store)
+    jane = shop.contact()
+    order_id, invoice_id = shop.order(jane, (shop.product(price="50.00"), "50.00", 1))
+    charge = shop.charge(invoice_id, jane)
+    billing.refund_payment(world.keap.store, charge.payment_id, "50.00")
+    assert world.cycle().counts["refund_receipts"] == 1
+    [receipt] = refund_receipts(world, order_id)
+    billing.delete_invoice(world.keap.store, invoice_id)
+
+    summary = world.resync([order_id])
+
+    reason = summary.failed[order_id]
+    assert "deleted in Keap" in reason and f"RefundReceipt {order_id}-R1 (Id {receipt['Id']}, 50.00)" in reason
+    assert len(world.entities("RefundReceipt")) == 1  # never voided by syncsvc
