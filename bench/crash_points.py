@@ -97,6 +97,8 @@ def main() -> int:
     print(f"  missing                         {audit['missing']}")
     print(f"  per-day totals agree            {'yes' if audit['totals_agree'] else 'NO'}")
     print(f"  orders stuck in error           {audit['stuck']}")
+    for reason in audit["stuck_reasons"]:
+        print(f"    {reason[:300]}")
     print(f"  posted / held / skipped         {audit['posted']} / {audit['held']} / {audit['skipped']}")
     print(f"  wall time                       {seconds:.0f} s")
     good = not audit["duplicates"] and not audit["missing"] and audit["totals_agree"] and not audit["stuck"]
@@ -213,7 +215,9 @@ def _audit(keap, qbo, realm: str, database_url: str) -> dict:
     state = StateStore(make_engine(database_url), "default")
     try:
         with state.unit() as uow:
-            issues = {i.subject_id: i.kind for i in uow.open_issues() if i.subject == "order"}
+            order_issues = [i for i in uow.open_issues() if i.subject == "order"]
+            issues = {i.subject_id: i.kind for i in order_issues}
+            stuck_reasons = [f"order {i.subject_id}: {i.reason}" for i in order_issues if i.kind == "error"][:5]
     finally:
         state.engine.dispose()
     keap_orders = {row["JobId"]: row for row in keap.store.rows("Invoice")}
@@ -227,7 +231,7 @@ def _audit(keap, qbo, realm: str, database_url: str) -> dict:
     kinds = Counter(issues.values())
     return {"orders": len(keap_orders), "duplicates": duplicates, "missing": missing,
             "totals_agree": actual == dict(expected), "stuck": kinds["error"], "posted": len(posted),
-            "held": kinds["held"], "skipped": kinds["skipped"]}
+            "held": kinds["held"], "skipped": kinds["skipped"], "stuck_reasons": stuck_reasons}
 
 
 class _Storm:
