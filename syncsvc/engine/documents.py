@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -52,3 +53,28 @@ class PlannedDocument:
 
 def join_memo(*parts: str) -> str:
     return "; ".join(part for part in parts if part)[:MEMO_MAX]
+
+
+# The memo this service writes (plan.py: ids_memo, then the payment plan's schedule, then a receipt's
+# references), as it may stand inside a PrivateNote a bookkeeper has typed around.
+_OUR_MEMO = re.compile(r"Infusionsoft order \d+ / invoice \d+"
+                       r"(?:; Payment plan(?:, \d+ installments: [0-9][0-9 ,.\-]*[0-9])?)?"
+                       r"(?:; payments [^\n;]*)?")
+
+
+def merge_memo(current: str | None, ours: str) -> str:
+    """The PrivateNote after an update: what a bookkeeper typed before and after our memo stays, our part is
+    replaced by `ours`. When our part is gone (typed over), ours comes first again, on its own line, so the
+    document is still recognised as this order's. Within MEMO_MAX, our part whole."""
+    current = current or ""
+    found = _OUR_MEMO.search(current)
+    if found:
+        before, after = current[:found.start()], current[found.end():]
+    elif current.strip():
+        before, after = "", "\n" + current
+    else:
+        before, after = "", ""
+    room = max(MEMO_MAX - len(ours), 0)
+    before = before[-room:] if room else ""
+    after = after[:room - len(before)]
+    return f"{before}{ours}{after}"

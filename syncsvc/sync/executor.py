@@ -58,7 +58,9 @@ from syncsvc.quickbooks.errors import (
     DuplicateDocNumber, DuplicateName, QuickBooksReconnectRequired, StaleObject, ValidationFault,
 )
 from syncsvc.store.state import LeaseLost, UnitOfWork
-from syncsvc.sync.qbo_mapping import MoneyRefs, customer_from_draft, document_object, item_from_draft, payment_object
+from syncsvc.sync.qbo_mapping import (
+    MoneyRefs, customer_from_draft, document_object, item_from_draft, payment_object, sparse_update,
+)
 from syncsvc.sync.resolve import QboDirectory, qbo_customer, qbo_item
 from syncsvc.sync.refunds import book_refund
 
@@ -212,10 +214,11 @@ class _Run:
         self.wrote = True
 
     def _write_update(self, entity_cls, qbo_id: str, document: PlannedDocument) -> None:
-        obj = document_object(document, self._customer(document.customer.qbo_id), self.item_ids, self._money(document))
+        """A sparse update of the fields syncsvc owns: what a bookkeeper typed in QuickBooks stays."""
         for attempt in (1, 2):
             current = entity_cls.get(qbo_id, qb=self.qb)
-            obj.Id, obj.SyncToken, obj.sparse = current.Id, current.SyncToken, False
+            obj = sparse_update(document_object(document, self._customer(document.customer.qbo_id), self.item_ids,
+                                                self._money(document)), current)
             try:
                 writers.update(self.qb, obj, refusals=self.uow)
                 return

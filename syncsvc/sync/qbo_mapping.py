@@ -7,6 +7,7 @@ plan) are passed in already resolved: `item_ids` maps an item name
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -20,11 +21,15 @@ from quickbooks.objects.salesreceipt import SalesReceipt
 from quickbooks.objects.tax import TxnTaxDetail
 
 from syncsvc.engine.customers import CustomerDraft
-from syncsvc.engine.documents import INVOICE, PlannedDocument
+from syncsvc.engine.documents import INVOICE, PlannedDocument, merge_memo
 from syncsvc.engine.items import ItemDraft
 from syncsvc.engine.payments import PlannedPayment
 
 PAYMENT_MEMO_MAX = 4000
+# What syncsvc owns on an Invoice or SalesReceipt, and so sends on an update; everything else (CustomerMemo,
+# SalesTermRef, ClassRef, emails, attachments, ...) is the bookkeeper's and is left out of the sparse update.
+DOCUMENT_OWNED = ("DocNumber", "CustomerRef", "TxnDate", "DueDate", "PrivateNote", "Line", "TxnTaxDetail",
+                  "PaymentRefNum", "PaymentMethodRef", "DepositToAccountRef")
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,31 @@ def payment_object(payment: PlannedPayment, customer_id: str, invoice_qbo_id: st
     line.LinkedTxn = [linked]
     qbo_payment.Line = [line]
     return qbo_payment
+
+
+def sparse_update(doc, current):
+    """`doc` (from `document_object`) as a sparse update of `current`, the document as QBO holds it now: only
+    the fields syncsvc owns (DOCUMENT_OWNED) are sent with `"sparse": true`, so what a bookkeeper typed in
+    QuickBooks stays; the PrivateNote keeps their text around our memo (`merge_memo`)."""
+    doc.Id, doc.SyncToken, doc.sparse = current.Id, current.SyncToken, True
+    doc.PrivateNote = merge_memo(current.PrivateNote, doc.PrivateNote or "")
+    doc.__class__ = _sparse_class(type(doc))
+    return doc
+
+
+_SPARSE_CLASSES: dict[type, type] = {}
+
+
+def _sparse_class(entity_cls: type) -> type:
+    if entity_cls not in _SPARSE_CLASSES:
+        def to_json(self) -> str:
+            full = json.loads(entity_cls.to_json(self))
+            body = {key: full[key] for key in DOCUMENT_OWNED if full.get(key) not in (None, "", [], {})}
+            body.update(Id=full["Id"], SyncToken=full["SyncToken"], sparse=True)
+            return json.dumps(body, sort_keys=True, indent=4)
+
+        _SPARSE_CLASSES[entity_cls] = type(f"Sparse{entity_cls.__name__}", (entity_cls,), {"to_json": to_json})
+    return _SPARSE_CLASSES[entity_cls]
 
 
 def _line(line, item_ids: Mapping[str, str]) -> SalesItemLine:

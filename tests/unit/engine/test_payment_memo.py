@@ -28,3 +28,18 @@ def test_a_long_note_is_cut_so_the_memo_fits_quickbooks_with_the_whole_reference
     assert len(planned.memo) <= MEMO_MAX and planned.memo.endswith("...") and "card ending 1111" in planned.memo
     moved = with_reference(planned, distinct_reference(long_ref, 13))
     assert len(moved.memo) <= MEMO_MAX and long_ref in moved.memo
+
+
+# -- the document memo kept around what a bookkeeper typed (issue 11, edits) ---------------------------
+
+def test_our_memo_part_is_replaced_and_the_bookkeepers_text_around_it_stays():
+    from syncsvc.engine.documents import MEMO_MAX, merge_memo
+
+    old = "Infusionsoft order 12 / invoice 14; Payment plan, 2 installments: 2024-01-01 50.00, 2024-02-01 50.00"
+    assert merge_memo(f"Called Jane\n{old}\nOK - AB", "Infusionsoft order 12 / invoice 14") == (
+        "Called Jane\nInfusionsoft order 12 / invoice 14\nOK - AB")
+    assert merge_memo("typed over ours", "Infusionsoft order 12 / invoice 14") == (
+        "Infusionsoft order 12 / invoice 14\ntyped over ours")
+    assert merge_memo(None, "Infusionsoft order 12 / invoice 14") == "Infusionsoft order 12 / invoice 14"
+    long = merge_memo("x" * 5000 + " Infusionsoft order 12 / invoice 14", "Infusionsoft order 12 / invoice 14; payments A, B")
+    assert len(long) == MEMO_MAX and long.endswith("Infusionsoft order 12 / invoice 14; payments A, B")

@@ -1,0 +1,55 @@
+"""Issue 11: an order edited in Keap after posting updates its QuickBooks document with a sparse update of
+the fields syncsvc owns; what a bookkeeper typed in QuickBooks (message, terms, class, their memo text around
+ours) survives."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from quickbooks.objects.base import CustomerMemo, Ref
+from quickbooks.objects.invoice import Invoice
+
+from syncsvc.quickbooks.client import open_company
+from syncsvc.sandbox.infusionsoft import billing
+
+from .shop import Shop
+
+
+def _ref(value, name) -> Ref:
+    r = Ref()
+    r.value, r.name = value, name
+    return r
+
+
+def _typed_by_the_bookkeeper(world, entity_cls, qbo_id):
+    """Open the document in QuickBooks and type a message, terms, a class and a memo line around ours."""
+    qb = open_company(world.settings()).client()
+    doc = entity_cls.get(qbo_id, qb=qb)
+    doc.CustomerMemo = CustomerMemo()
+    doc.CustomerMemo.value = "Thank you for your business!"
+    if entity_cls is Invoice:
+        doc.SalesTermRef = _ref("3", "Net 30")
+    doc.ClassRef = _ref("200", "Retail")
+    doc.PrivateNote = f"Called Jane about delivery\n{doc.PrivateNote}\nOK to ship - AB"
+    doc.save(qb=qb)
+
+
+def test_an_edit_after_posting_keeps_what_the_bookkeeper_typed_on_the_invoice(world):
+    shop = Shop(world.keap.store)
+    jane = shop.contact()
+    order_id, invoice_id = shop.order(jane, (shop.product(price="10.00"), "10.00", 1))
+    assert world.cycle().ok
+    posted = world.invoice(str(order_id))
+    _typed_by_the_bookkeeper(world, Invoice, posted["Id"])
+    billing.add_item(world.keap.store, invoice_id, shop.product(name="Extra", sku="EXT", price="5.00"), 4, "5.00", 1,
+                     "Extra")
+
+    summary = world.cycle()
+    assert summary.ok and summary.counts["updated"] == 1
+    invoice = world.invoice(str(order_id))
+    assert invoice["TotalAmt"] == Decimal("15.00") and len([l for l in invoice["Line"] if "SalesItemLineDetail" in l]) == 2
+    assert invoice["CustomerMemo"]["value"] == "Thank you for your business!"
+    assert invoice["SalesTermRef"]["value"] == "3" and invoice["ClassRef"]["value"] == "200"
+    assert invoice["PrivateNote"] == (f"Called Jane about delivery\nInfusionsoft order {order_id} / invoice {invoice_id}"
+                                      f"\nOK to ship - AB")
+
