@@ -53,3 +53,26 @@ def test_an_edit_after_posting_keeps_what_the_bookkeeper_typed_on_the_invoice(wo
     assert invoice["PrivateNote"] == (f"Called Jane about delivery\nInfusionsoft order {order_id} / invoice {invoice_id}"
                                       f"\nOK to ship - AB")
 
+
+
+def test_an_edit_after_posting_keeps_what_the_bookkeeper_typed_on_the_sales_receipt(world):
+    from quickbooks.objects.salesreceipt import SalesReceipt
+
+    shop = Shop(world.keap.store)
+    jane = shop.contact()
+    order_id, invoice_id = shop.order(jane, (shop.product(price="10.00"), "10.00", 1))
+    shop.charge(invoice_id, jane)
+    assert world.cycle(posting_mode="sales_receipt").ok
+    [receipt] = world.entities("SalesReceipt")
+    _typed_by_the_bookkeeper(world, SalesReceipt, receipt["Id"])
+    [item] = world.keap.store.find("OrderItem", "OrderId", order_id)
+    world.keap.store.update("OrderItem", item["Id"], ItemDescription="Widget, blue")
+
+    summary = world.resync([order_id], posting_mode="sales_receipt")
+    assert summary.ok and summary.counts["updated"] == 1
+    [after] = world.entities("SalesReceipt")
+    assert [line.get("Description") for line in after["Line"] if "SalesItemLineDetail" in line] == ["Widget, blue"]
+    assert after["CustomerMemo"]["value"] == "Thank you for your business!" and after["ClassRef"]["value"] == "200"
+    assert after["PrivateNote"] == (f"Called Jane about delivery\nInfusionsoft order {order_id} / invoice {invoice_id}"
+                                    f"\nOK to ship - AB")
+    assert after["PaymentRefNum"] == receipt["PaymentRefNum"] and after["TotalAmt"] == receipt["TotalAmt"]
