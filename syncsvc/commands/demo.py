@@ -28,7 +28,8 @@ from pathlib import Path
 # The demo's QuickBooks sandbox allows this many requests a minute (QBO itself: 500).
 DEMO_QBO_REQUESTS_PER_MINUTE = 100_000
 LATE_PAYMENT_DELAY = timedelta(hours=6)
-CREATED_KEYS = ("invoices", "sales_receipts", "updated", "payments", "customers_created", "items_created")
+CREATED_KEYS = ("invoices", "sales_receipts", "updated", "payments", "refund_receipts", "credit_memos",
+                "customers_created", "items_created")
 
 # One row per line of the summary table: (label, count key).
 TABLE_ROWS = (
@@ -37,6 +38,8 @@ TABLE_ROWS = (
     ("sales receipts created", "sales_receipts"),
     ("documents updated", "updated"),
     ("payments created", "payments"),
+    ("refund receipts created", "refund_receipts"),
+    ("credit memos created", "credit_memos"),
     ("duplicates avoided", "duplicates_avoided"),
     ("customers matched by email", "customers_by_email"),
     ("customers matched by name", "customers_by_name"),
@@ -345,7 +348,7 @@ class Demo:
         """The QuickBooks sandbox's own records (not what the sync says it did)."""
         held = {"counts": self.qbo.counts(self.realm)}
         for entity, key in (("Invoice", "invoices"), ("SalesReceipt", "sales_receipts"), ("Payment", "payments"),
-                            ("Customer", "customers")):
+                            ("RefundReceipt", "refund_receipts"), ("Customer", "customers")):
             records = self.qbo.entities(self.realm, entity)
             held[key] = len(records)
             if entity != "Customer":
@@ -362,8 +365,16 @@ class Demo:
         infusionsoft = sum((row["InvoiceTotal"] for row in store.rows("Invoice") if row["JobId"] in posted),
                            Decimal("0"))
         quickbooks = Decimal(holdings["invoices_total"]) - Decimal(cases.pre_existing["invoice_total"])
+        # Money returned: Keap's refund payments on those orders against QuickBooks' refund receipts.
+        order_of_invoice = {row["Id"]: row["JobId"] for row in store.rows("Invoice")}
+        refunded = sum((-row["PayAmt"] for row in store.rows("Payment")
+                        if row["PayType"] == "Refund" and order_of_invoice.get(row["InvoiceId"]) in posted),
+                       Decimal("0"))
+        refunds_booked = Decimal(holdings["refund_receipts_total"])
         return {"orders_posted": len(posted), "infusionsoft_total": str(infusionsoft),
-                "quickbooks_total": str(quickbooks), "match": infusionsoft == quickbooks}
+                "quickbooks_total": str(quickbooks), "infusionsoft_refunds": str(refunded),
+                "quickbooks_refunds": str(refunds_booked),
+                "match": infusionsoft == quickbooks and refunded == refunds_booked}
 
 
 # --- QuickBooks records typed in by hand -------------------------------------------------
@@ -461,7 +472,9 @@ def _print_holdings(holdings: dict, cases: DemoCases, reconciled: dict) -> None:
           f"(1 of them, {cases.pre_existing['invoice_total']}, typed in by hand before the sync)")
     print(f"   sales receipts: {holdings['sales_receipts']} totalling {holdings['sales_receipts_total']}")
     print(f"   payments: {holdings['payments']} totalling {holdings['payments_total']}")
+    print(f"   refund receipts: {holdings['refund_receipts']} totalling {holdings['refund_receipts_total']}")
     print(f"   customers: {holdings['customers']}")
     verdict = "match to the cent" if reconciled["match"] else "DO NOT MATCH"
     print(f"   the {reconciled['orders_posted']} synced orders total {reconciled['infusionsoft_total']} in "
-          f"Infusionsoft and {reconciled['quickbooks_total']} in QuickBooks: {verdict}")
+          f"Infusionsoft and {reconciled['quickbooks_total']} in QuickBooks, and their refunds "
+          f"{reconciled['infusionsoft_refunds']} and {reconciled['quickbooks_refunds']}: {verdict}")
