@@ -93,6 +93,7 @@ def test_random_books_sync_exactly_once_and_to_the_cent(keap, qbo, tmp_path, mon
     assert first.ok and not first.held, (first.failed, first.held)
     second = world.cycle()
     assert second.counts["invoices"] + second.counts["payments"] + second.counts["updated"] == 0
+    assert second.counts["refund_receipts"] + second.counts["credit_memos"] == 0
 
     invoices, payments = world.entities("Invoice"), world.entities("Payment")
     assert max(Counter(i["DocNumber"] for i in invoices).values()) == 1
@@ -103,12 +104,18 @@ def test_random_books_sync_exactly_once_and_to_the_cent(keap, qbo, tmp_path, mon
         invoice_days[row["DateCreated"].date()] += row["InvoiceTotal"]
     assert sorted(int(i["DocNumber"]) for i in invoices) == sorted(r["JobId"] for r in store.rows("Invoice"))
     assert world.qbo.totals_by_day(world.realm, "Invoice") == dict(invoice_days)
-    # every payment (refunds are reported, not posted) on its own day, to the cent
+    # every payment on its own day, to the cent (refunds are not payments: they are refund receipts)
     payment_days: dict = defaultdict(Decimal)
     for row in store.rows("Payment"):
         if row["PayType"] != "Refund":
             payment_days[row["PayDate"].date()] += row["PayAmt"]
     assert world.qbo.totals_by_day(world.realm, "Payment") == dict(payment_days)
+    # every refund is a refund receipt on its own day, returning what Keap returned, to the cent
+    refund_days: dict = defaultdict(Decimal)
+    for row in store.rows("Payment"):
+        if row["PayType"] == "Refund":
+            refund_days[row["PayDate"].date()] -= row["PayAmt"]
+    assert world.qbo.totals_by_day(world.realm, "RefundReceipt") == dict(refund_days)
     # balances left open in QuickBooks are what Infusionsoft says is still due
     due = {str(r["JobId"]): r["InvoiceTotal"] - sum(
         p["PayAmt"] for p in store.rows("Payment", InvoiceId=r["Id"]) if p["PayType"] != "Refund")
