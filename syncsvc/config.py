@@ -45,6 +45,36 @@ class ConnectionSettings:
 class StateSettings:
     database_url: str = "sqlite:///state/syncsvc.sqlite3"
 
+    def validate(self, where: str) -> None:
+        check_database_url(self.database_url, f"{where}: [state].database_url")
+
+
+# The drivers syncsvc ships with: the standard library's sqlite3 and psycopg 3.
+DATABASE_URL_EXAMPLES = "sqlite:///state/syncsvc.sqlite3 or postgresql+psycopg://user@host:5432/syncsvc"
+
+
+def check_database_url(url: str, what: str) -> None:
+    """A URL SQLAlchemy can open with the installed drivers, or a ConfigError naming it (password hidden)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"{what} = {url!r} is not a database URL (e.g. {DATABASE_URL_EXAMPLES})") from None
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite"):
+        if not parsed.database:
+            raise ConfigError(f"{what} = {shown!r} names no file (e.g. sqlite:///state/syncsvc.sqlite3)")
+        return
+    if parsed.drivername == "postgresql+psycopg":
+        return
+    if parsed.get_backend_name() in ("postgres", "postgresql"):
+        fixed = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=True)
+        raise ConfigError(f"{what} = {shown!r}: write it as {fixed} (syncsvc talks to PostgreSQL through psycopg 3)")
+    raise ConfigError(f"{what} = {shown!r}: syncsvc keeps its state in SQLite or PostgreSQL "
+                      f"(e.g. {DATABASE_URL_EXAMPLES})")
+
 
 @dataclass(frozen=True)
 class InfusionsoftSettings:
@@ -214,8 +244,14 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
             raw = tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist (copy config.example.toml)") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {path} is a directory, not a TOML file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path} is not UTF-8 text (byte {exc.start}): save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror or exc}") from None
     return settings_from_dict(raw, where=str(path))
 
 

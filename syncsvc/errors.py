@@ -7,3 +7,7 @@ class SyncsvcError(Exception):
 
 class ConfigError(SyncsvcError):
     """A configuration file or environment variable is missing or wrong."""
+
+
+class StateDatabaseError(SyncsvcError):
+    """The state database ([state].database_url) cannot be opened, created or reached."""

@@ -33,11 +33,11 @@ def current(args) -> int:
 def current_revision(database_url: str) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    from syncsvc.store.db import make_engine
+    from syncsvc.store.db import database_errors, make_engine
 
     engine = make_engine(database_url)
     try:
-        with engine.connect() as conn:
+        with database_errors(database_url), engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
     finally:
         engine.dispose()

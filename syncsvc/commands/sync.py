@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
-
-from syncsvc.errors import ConfigError
 
 
 def register(subparsers) -> None:
@@ -22,13 +21,24 @@ def register(subparsers) -> None:
     parser.set_defaults(handler=run)
 
 
+MAX_ORDER_ID = 2**31 - 1  # Infusionsoft ids are 32-bit, and so are the state database's order_id columns
+
+
 def order_ids(text: str) -> list[int]:
-    try:
-        ids = [int(part) for part in text.replace(" ", "").split(",") if part]
-    except ValueError:
-        raise ConfigError(f"--orders {text!r}: expected comma-separated order ids such as 1001,1002") from None
-    if not ids:
-        raise ConfigError("--orders: no order id given")
+    """The argparse type of --orders: a bad value is a usage error (one line, exit status 2)."""
+    parts = [part for part in text.replace(" ", "").split(",") if part]
+    if not parts:
+        raise argparse.ArgumentTypeError(f"{text!r} names no order id (expected e.g. 1001,1002)")
+    ids = []
+    for part in parts:
+        if not part.isascii() or not part.isdigit():
+            raise argparse.ArgumentTypeError(
+                f"{part!r} is not an order id (expected comma-separated numbers, e.g. 1001,1002)")
+        order_id = int(part)
+        if not 1 <= order_id <= MAX_ORDER_ID:
+            raise argparse.ArgumentTypeError(
+                f"{part} is not an Infusionsoft order id (ids run from 1 to {MAX_ORDER_ID})")
+        ids.append(order_id)
     return ids
 
 

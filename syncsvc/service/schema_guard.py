@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 
 from syncsvc import __version__
 from syncsvc.errors import SyncsvcError
-from syncsvc.store.db import alembic_config, make_engine, upgrade
+from syncsvc.store.db import alembic_config, database_errors, make_engine, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ def ensure_schema(database_url: str) -> None:
     known = {script.revision for script in scripts.walk_revisions()}
     engine = make_engine(database_url)
     try:
-        with engine.connect() as conn:
+        with database_errors(database_url), engine.connect() as conn:
             current = set(MigrationContext.configure(conn).get_current_heads())
     finally:
         engine.dispose()

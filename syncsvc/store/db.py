@@ -3,11 +3,76 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+
+from syncsvc.errors import StateDatabaseError
+
+URL_EXAMPLES = "e.g. sqlite:///state/syncsvc.sqlite3 or postgresql+psycopg://user@host:5432/syncsvc"
+
+
+def redacted(database_url: str | URL) -> str:
+    """The URL as it may be shown: the password replaced by ***."""
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return str(database_url)  # not a URL at all, so there is no password part to find
+
+
+def parse_url(database_url: str | URL) -> URL:
+    """The URL, or a StateDatabaseError naming it (password hidden) and the form it should take."""
+    try:
+        return make_url(database_url)
+    except ArgumentError:
+        raise StateDatabaseError(
+            f"[state].database_url = {redacted(database_url)!r} is not a database URL ({URL_EXAMPLES})"
+        ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    return lines[0] if lines else type(cause).__name__
+
+
+@contextmanager
+def database_errors(database_url: str | URL) -> Iterator[None]:
+    """Turn "cannot reach / open / create the state database" into one StateDatabaseError line that
+    names the URL (password hidden) and the cause; anything else passes through unchanged."""
+    try:
+        yield
+    except StateDatabaseError:
+        raise
+    except ArgumentError as exc:  # includes NoSuchModuleError: an unknown dialect or driver
+        raise StateDatabaseError(
+            f"[state].database_url = {redacted(database_url)!r} cannot be used: {_first_line(exc)} ({URL_EXAMPLES})"
+        ) from None
+    except DBAPIError as exc:
+        if exc.statement is not None and not isinstance(exc, OperationalError) and not exc.connection_invalidated:
+            raise  # a statement was refused by a reachable database: a bug to see in full, not a setting to fix
+        raise StateDatabaseError(
+            f"cannot open the state database {redacted(database_url)} ([state].database_url): {_scrub(exc, database_url)}"
+        ) from None
+    except ModuleNotFoundError as exc:  # e.g. postgresql:// picks psycopg2, which is not installed
+        raise StateDatabaseError(
+            f"[state].database_url = {redacted(database_url)!r} needs the Python module {exc.name}, which is not "
+            f"installed ({URL_EXAMPLES})"
+        ) from None
+
+
+def _scrub(exc: BaseException, database_url) -> str:
+    text = _first_line(exc)
+    try:
+        password = make_url(database_url).password
+    except ArgumentError:
+        password = None
+    return text.replace(str(password), "***") if password else text
 
 
 def _migrations_dir() -> Path:
@@ -33,22 +98,40 @@ def _private_sqlite_file(database: str | None) -> None:
     while not folder.exists():
         missing.append(folder)
         folder = folder.parent
-    for folder in reversed(missing):
-        try:
-            folder.mkdir(mode=0o700)
-        except FileExistsError:  # another process made it meanwhile
-            continue
-        os.chmod(folder, 0o700)
+    made = []
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    os.close(fd)
-    os.chmod(path, 0o600)  # an empty file is an empty SQLite database
+        for folder in reversed(missing):
+            try:
+                folder.mkdir(mode=0o700)
+            except FileExistsError:  # another process made it meanwhile
+                continue
+            made.append(folder)
+            os.chmod(folder, 0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return
+        os.close(fd)
+        os.chmod(path, 0o600)  # an empty file is an empty SQLite database
+    except OSError as exc:
+        for folder in reversed(made):  # leave nothing behind for a run that cannot start
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        raise StateDatabaseError(
+            f"cannot create the state database file {path} ([state].database_url): "
+            f"{exc.strerror or exc} ({exc.filename or path})"
+        ) from None
 
 
 def make_engine(database_url: str, **kwargs) -> Engine:
-    url = make_url(database_url)
+    url = parse_url(database_url)
+    with database_errors(database_url):
+        return _make_engine(url, **kwargs)
+
+
+def _make_engine(url: URL, **kwargs) -> Engine:
     if url.get_backend_name() == "sqlite":
         _private_sqlite_file(url.database)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
@@ -78,10 +161,11 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the schema to `revision` (creating the database file if needed)."""
     from alembic import command
 
-    url = make_url(database_url)
-    if url.get_backend_name() == "sqlite":
-        _private_sqlite_file(url.database)
-    command.upgrade(alembic_config(database_url), revision)
+    url = parse_url(database_url)
+    with database_errors(database_url):
+        if url.get_backend_name() == "sqlite":
+            _private_sqlite_file(url.database)
+        command.upgrade(alembic_config(database_url), revision)
 
 
 def stored_utc(moment: datetime) -> datetime:
