@@ -2,7 +2,8 @@
 
 Clients call `acquire()` (blocks until a slot is free) so they stay under an
 API's documented quota; the sandboxes call `try_acquire()` and answer 429 when
-it refuses. The clock and sleep are injectable so tests can be exact.
+it refuses. The clock and sleep are injectable so tests can be exact; by default
+both limiters' waits end with `syncsvc.stopping.Stopped` when the run is asked to stop.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
+
+from syncsvc import stopping
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class SlidingWindowLimiter:
         self,
         windows: list[Window] | tuple[Window, ...],
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = stopping.sleep,
     ) -> None:
         self._windows = [w for w in windows if w.limit > 0]
         longest = max((w.limit for w in self._windows), default=0)
@@ -83,7 +86,8 @@ class InFlightLimiter:
     @contextmanager
     def slot(self) -> Iterator[None]:
         if self._sem is not None:
-            self._sem.acquire()
+            sem = self._sem
+            stopping.wait_for(lambda timeout: sem.acquire(timeout=timeout))
         try:
             yield
         finally:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import random as _random
-import time
 from typing import Callable
 from zoneinfo import ZoneInfo
 
 import httpx
 
+from syncsvc import stopping
 from syncsvc.config import ENV, Settings
 from syncsvc.errors import ConfigError
 from syncsvc.infusionsoft.auth import Auth, LegacyKeyAuth, ServiceKeyAuth, oauth_from_settings
@@ -44,7 +44,7 @@ class InfusionsoftClient:
         *,
         http: httpx.Client | None = None,
         limiter: SlidingWindowLimiter | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = stopping.sleep,
         random: Callable[[], float] = _random.random,
     ) -> "InfusionsoftClient":
         """Build a client from `[infusionsoft]` settings and secrets from the environment.

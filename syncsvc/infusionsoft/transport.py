@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from syncsvc import apievents
+from syncsvc import apievents, stopping
 from syncsvc.infusionsoft import wire
 from syncsvc.infusionsoft.auth import Auth
 from syncsvc.infusionsoft.errors import (
@@ -63,7 +63,7 @@ class XmlRpcTransport:
         limiter: SlidingWindowLimiter | None = None,
         policy: RetryPolicy = RetryPolicy(),
         timeout: float = 30.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = stopping.sleep,
         random: Callable[[], float] = _random.random,
         now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:

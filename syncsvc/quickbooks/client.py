@@ -8,11 +8,11 @@
 from __future__ import annotations
 
 import random
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
 
+from syncsvc import stopping
 from syncsvc.errors import ConfigError
 from syncsvc.quickbooks.access import CompanyTokens
 from syncsvc.quickbooks.endpoints import Endpoints
@@ -59,7 +59,7 @@ def open_company(
     realm_id: str | None = None,
     client_id: str | None = None,
     client_secret: str | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = stopping.sleep,
     random_fn: Callable[[], float] = random.random,
 ) -> QuickBooksCompany:
     """The company `realm_id` (default [quickbooks].realm_id, else the only connected one).

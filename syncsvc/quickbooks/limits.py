@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from syncsvc import stopping
 from syncsvc.ratelimit import InFlightLimiter, SlidingWindowLimiter, Window
 
 
@@ -36,7 +37,7 @@ _registry_lock = threading.Lock()
 
 def limits_for(api_base_url: str, realm_id: str, qb_settings,
                clock: Callable[[], float] = time.monotonic,
-               sleep: Callable[[float], None] = time.sleep) -> CompanyLimits:
+               sleep: Callable[[float], None] = stopping.sleep) -> CompanyLimits:
     key = (api_base_url, realm_id)
     with _registry_lock:
         limits = _registry.get(key)

@@ -9,13 +9,12 @@ randomness are injected so tests are exact and fast.
 from __future__ import annotations
 
 import random as _random
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-from syncsvc import apievents
+from syncsvc import apievents, stopping
 from syncsvc.quickbooks.errors import QuickBooksError, Throttled
 
 
@@ -29,7 +28,7 @@ class RetryPolicy:
     throttle_wait_seconds: float = 60.0
     backoff_base_seconds: float = 1.0
     backoff_max_seconds: float = 60.0
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    sleep: Callable[[float], None] = field(default=stopping.sleep, repr=False)
     random: Callable[[], float] = field(default=_random.random, repr=False)
 
     @classmethod

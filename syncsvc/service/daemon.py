@@ -9,8 +9,10 @@ dropped). A run that comes due late (the machine slept) runs once, late,
 with a log line (`coalesce` + `misfire_grace_time=None`).
 
 A signal sets the stop event: the cycle ends after the order in hand (its
-unit of work is committed), the scheduler drains, the lease is released,
-and the process exits 0.
+unit of work is committed), or at once if a client is waiting (throttled by
+QuickBooks, backing off, held by a rate limiter: those waits end with
+`stopping.Stopped`, and the order in hand is left for the next run), the
+scheduler drains, the lease is released, and the process exits 0.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import SQLAlchemyError
 
-from syncsvc import apievents
+from syncsvc import apievents, stopping
 from syncsvc.config import Settings
 from syncsvc.errors import SyncsvcError
 from syncsvc.infusionsoft.errors import InfusionsoftActionRequired
@@ -34,6 +36,7 @@ from syncsvc.service.health import Health, HealthServer
 from syncsvc.service.locking import ConnectionLease, LeaseFence, LeaseKeeper, LockHeld
 from syncsvc.service.metrics import Metrics
 from syncsvc.service.schema_guard import ensure_schema
+from syncsvc.stopping import Stopped
 from syncsvc.store.state import LeaseLost
 from syncsvc.tokens import ReconnectRequired
 
@@ -194,7 +197,8 @@ class Daemon:
 
         started = time.monotonic()
         try:
-            with open_parts(self.settings, upgrade_schema=False, fence=self._fence) as parts:
+            with stopping.stop_on(self.stop_event), \
+                    open_parts(self.settings, upgrade_schema=False, fence=self._fence) as parts:
                 resync = serve_queued_resyncs(parts.source, parts.qb, parts.state, self.settings.sync)
                 if resync is not None:
                     self._count(resync)
@@ -204,6 +208,8 @@ class Daemon:
                 summary = run_cycle(parts.source, parts.qb, parts.state, self.settings.sync,
                                     should_stop=self.stop_event.is_set)
                 held = held_orders(parts.state)
+        except Stopped as exc:  # a stop came while a client waited, outside the cycle's own run record
+            return self._finished("stopped", started, f"sync cycle stopped: {exc}", error=False)
         except LeaseLost as exc:
             self._on_lease_lost()  # another process holds the connection now: this daemon stops
             return self._finished("error", started, f"sync cycle stopped: {exc}")

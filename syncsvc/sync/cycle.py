@@ -12,6 +12,7 @@ import logging
 from datetime import datetime, timezone
 from typing import Callable
 
+from syncsvc import stopping
 from syncsvc.config import API_NAMES, SyncSettings
 from syncsvc.engine import cursors
 from syncsvc.infusionsoft.source import OrderSource
@@ -39,10 +40,12 @@ def run_cycle(source: OrderSource, qb, state: StateStore, settings: SyncSettings
     """Sync everything that changed since the last cycle; returns the run's summary.
     `progress(done, total)` follows the orders as they are dealt with. `should_stop()` is asked
     between orders: once true, the run ends after the order in hand and the watermarks stay put
-    (so the next run reads the unfinished orders again)."""
+    (so the next run reads the unfinished orders again). The clients' waits (throttling, backoff, rate
+    limits) hear it too: a stop during one ends the run at once, the order in hand left for the next run."""
     summary = SyncSummary()
-    run_record(state, summary, lambda: _cycle(OrderSync(source, qb, state, settings), summary, progress,
-                                               should_stop))
+    with stopping.stop_on(None if should_stop is never_stop else should_stop):
+        run_record(state, summary, lambda: _cycle(OrderSync(source, qb, state, settings), summary, progress,
+                                                   should_stop))
     return summary
 
 

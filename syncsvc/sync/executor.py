@@ -57,6 +57,7 @@ from syncsvc.quickbooks import lookups, writers
 from syncsvc.quickbooks.errors import (
     DuplicateDocNumber, DuplicateName, QuickBooksReconnectRequired, StaleObject, ValidationFault,
 )
+from syncsvc.stopping import Stopped
 from syncsvc.store.state import LeaseLost, UnitOfWork
 from syncsvc.sync.qbo_mapping import (
     MoneyRefs, customer_from_draft, document_object, item_from_draft, payment_object, sparse_update,
@@ -94,8 +95,8 @@ class PlanExecutor:
             run.all()
         except _Stop:
             pass
-        except (QuickBooksReconnectRequired, LeaseLost):
-            raise  # nothing can be posted (or may be, by this process): the run stops
+        except (QuickBooksReconnectRequired, LeaseLost, Stopped):
+            raise  # nothing can be posted (or may be, by this process), or a stop came during a wait: the run stops
         except Exception as exc:  # noqa: BLE001 - one bad order must not stop the run
             log.warning("order %s failed: %s", plan.order_id, exc, exc_info=log.isEnabledFor(logging.DEBUG))
             run.outcome.status, run.outcome.reason = ERROR, f"{type(exc).__name__}: {exc}"

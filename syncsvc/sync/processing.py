@@ -27,6 +27,7 @@ from syncsvc.engine.plan import OrderBundle, plan_order
 from syncsvc.infusionsoft.errors import InfusionsoftActionRequired
 from syncsvc.infusionsoft.source import OrderSource
 from syncsvc.quickbooks.errors import QuickBooksError, QuickBooksReconnectRequired
+from syncsvc.stopping import Stopped
 from syncsvc.store.state import LeaseLost, StateStore
 from syncsvc.sync.bundles import read_bundles
 from syncsvc.sync.executor import ERROR, HELD, POSTED, SKIPPED, OrderOutcome, PlanExecutor
@@ -242,8 +243,10 @@ class OrderSync:
                 resolution = posted.customer
                 customer_id = resolution.customer_id if isinstance(resolution, customer_rules.Matched) else None
                 outcome = self.executor.execute(plan, bundle, uow, customer_id or None)
-        except (QuickBooksReconnectRequired, InfusionsoftActionRequired, LeaseLost):
-            raise  # the whole run stops (the connection paused, or this process lost it), not this one order
+        except (QuickBooksReconnectRequired, InfusionsoftActionRequired, LeaseLost, Stopped):
+            # The whole run stops (the connection paused, this process lost it, or a stop came while a client
+            # waited), not this one order: a stopped order is not an error, the next run takes it again.
+            raise
         except Exception as exc:  # noqa: BLE001 - recorded and reported; the run goes on
             log.warning("order %s failed: %s", order_id, exc)
             outcome = OrderOutcome(order_id, ERROR, f"{type(exc).__name__}: {exc}")
@@ -279,7 +282,11 @@ def run_record(state: StateStore, summary: SyncSummary, started: Callable[[], No
     summary.run_id = state.start_run()
     status, message = "failed", ""
     try:
-        started()
+        try:
+            started()
+        except Stopped as exc:  # asked to stop while a client waited (throttled, backing off): ends as stopped
+            log.info("stopping: %s", exc)
+            summary.stopped = True
         status = "stopped" if summary.stopped else "ok" if summary.ok else "failed"
         message = summary.line()
     except Exception as exc:

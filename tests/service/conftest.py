@@ -54,12 +54,12 @@ def _toml_value(value) -> str:
 
 
 def write_config(world: World, path: Path, *, infusionsoft: dict | None = None, sync: dict | None = None,
-                 **service) -> str:
+                 quickbooks: dict | None = None, **service) -> str:
     sections = {
         "infusionsoft": {**world.infusionsoft_section(), **(infusionsoft or {})},
         "quickbooks": {"api_base_url": world.qbo.api_base_url, "discovery_url": world.qbo.discovery_url,
                        "realm_id": world.realm, "timeout_seconds": 5.0, "throttle_wait_seconds": 0.05,
-                       "backoff_base_seconds": 0.01, "backoff_max_seconds": 0.2},
+                       "backoff_base_seconds": 0.01, "backoff_max_seconds": 0.2, **(quickbooks or {})},
         "state": {"database_url": world.database_url},
         "service": {"interval_seconds": 1.0, "lock_ttl_seconds": 3.0, **service},
         "sync": dict(sync or {}),

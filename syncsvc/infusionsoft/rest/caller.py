@@ -35,7 +35,7 @@ from keap_core_v2_client import ApiClient, Configuration
 from keap_core_v2_client.api import ContactApi, OrdersApi, ProductsApi, SalesApi
 from keap_core_v2_client.exceptions import ApiException
 
-from syncsvc import apievents
+from syncsvc import apievents, stopping
 from syncsvc.infusionsoft.auth import Auth
 from syncsvc.infusionsoft.errors import (
     HttpStatusError,
@@ -70,7 +70,7 @@ class RestCaller:
         limiter: SlidingWindowLimiter | None = None,
         policy: RetryPolicy = RetryPolicy(),
         timeout: float = 30.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = stopping.sleep,
         random: Callable[[], float] = _random.random,
     ) -> None:
         configuration = Configuration(host=host.rstrip("/"))

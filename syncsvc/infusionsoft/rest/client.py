@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import random as _random
-import time
 from typing import Callable
 from zoneinfo import ZoneInfo
 
 import httpx
 
+from syncsvc import stopping
 from syncsvc.config import ENV, Settings
 from syncsvc.errors import ConfigError
 from syncsvc.infusionsoft.auth import Auth, oauth_from_settings
@@ -45,7 +45,7 @@ class KeapRestClient:
         token_store: TokenStore | None = None,
         *,
         limiter: SlidingWindowLimiter | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = stopping.sleep,
         random: Callable[[], float] = _random.random,
     ) -> "KeapRestClient":
         """Build a client from `[infusionsoft]` settings and secrets from the environment.
