@@ -40,6 +40,11 @@ def run(args) -> int:
         comparison = compare_orders(args.orders, read_bundles(old.source, args.orders),
                                     read_bundles(new.source, args.orders), settings.sync.engine)
     print("\n".join(comparison.lines))
+    if comparison.invoice_ids_differ:
+        print(f"{comparison.differences} difference(s), among them the orders' invoice ids: do not move yet. After a "
+              f"move every posted order edited in Keap would be held as an order id Keap gave to another order; "
+              f"keep api = \"xmlrpc\" and report this difference")
+        return 1
     if comparison.differences:
         print(f"{comparison.differences} difference(s): moving is still safe (posted documents and payments are "
               f"recognised by DocNumber and Keap payment id), but new payments will carry the REST v2 reference")

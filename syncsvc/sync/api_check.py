@@ -21,12 +21,15 @@ from syncsvc.engine.settings import EngineSettings
 class ApiComparison:
     lines: tuple[str, ...]
     differences: int  # facts that differ between the two APIs (0: the books would be the same)
+    # An order's Keap invoice id differs between the APIs: after a move, posted orders would look reused.
+    invoice_ids_differ: bool = False
 
 
 def compare_orders(order_ids: Iterable[int], through_xmlrpc: Mapping[int, OrderBundle],
                    through_rest: Mapping[int, OrderBundle], settings: EngineSettings) -> ApiComparison:
     lines: list[str] = []
     differences = 0
+    invoice_ids_differ = False
     for order_id in sorted(set(order_ids)):
         old, new = through_xmlrpc.get(order_id), through_rest.get(order_id)
         if old is None and new is None:
@@ -39,6 +42,7 @@ def compare_orders(order_ids: Iterable[int], through_xmlrpc: Mapping[int, OrderB
         facts = _order_facts(old, settings), _order_facts(new, settings)
         differing = [name for name in facts[0] if facts[0][name] != facts[1][name]]
         differences += len(differing)
+        invoice_ids_differ = invoice_ids_differ or "invoice" in differing
         summary = (f"invoice {facts[0]['invoice']}, total {facts[0]['total']}, {len(old.order_items)} lines, "
                    f"{len(old.payments)} payments")
         lines.append(f"order {order_id}: " + ("the same through both APIs" if not differing else "DIFFERS") + f" ({summary})")
@@ -62,7 +66,7 @@ def compare_orders(order_ids: Iterable[int], through_xmlrpc: Mapping[int, OrderB
         for payment in rest_payments.values():
             differences += 1
             lines.append(f"  payment {payment.id}: found through REST v2 only")
-    return ApiComparison(tuple(lines), differences)
+    return ApiComparison(tuple(lines), differences, invoice_ids_differ)
 
 
 def _order_facts(bundle: OrderBundle, settings: EngineSettings) -> dict:
