@@ -28,6 +28,7 @@ The reference rule, whole:
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -38,6 +39,9 @@ from syncsvc.engine.settings import EngineSettings
 from syncsvc.infusionsoft.records import Payment
 
 REF_MAX = 21  # QBO PaymentRefNum
+# How a payment's memo opens (plan_payment), and how a memo read back from QBO is matched to it.
+_MEMO_HEAD = "Infusionsoft payment {payment_id} on invoice {invoice_id} (order {order_id})"
+_MEMO_PAYMENT = re.compile(r"\bInfusionsoft payment (\d+) ")
 _KEEP = 10  # leading characters kept when shortening; "-" and 10 hash digits follow
 MEMO_MAX = 4000  # QBO Payment.PrivateNote
 DISTINCT_MARK = "-P"  # between a shared reference and the Keap payment id that makes it this payment's own
@@ -168,10 +172,16 @@ def _warn_if_renamed(payment: Payment, posted_as: str, settings: EngineSettings,
                         f"{now_ref!r}: kept as posted, not posted again")
 
 
+def payment_named_in_memo(memo: str | None) -> int | None:
+    """The Keap payment id a memo written by plan_payment names; None for any other memo."""
+    named = _MEMO_PAYMENT.search(memo or "")
+    return int(named.group(1)) if named else None
+
+
 def plan_payment(payment: Payment, order_id: int, settings: EngineSettings) -> PlannedPayment:
     full_ref = full_reference(payment, settings)
     ref = short_reference(full_ref)
-    memo = f"Infusionsoft payment {payment.id} on invoice {payment.invoice_id} (order {order_id})"
+    memo = _MEMO_HEAD.format(payment_id=payment.id, invoice_id=payment.invoice_id, order_id=order_id)
     if payment.ref_num:
         memo += f", merchant ref {full_ref}"
     memo = _reconciliation_memo(memo, payment, full_ref)

@@ -49,17 +49,12 @@ def run_cycle(source: OrderSource, qb, state: StateStore, settings: SyncSettings
     return summary
 
 
-def source_api(source: OrderSource) -> str:
-    """"rest" or "xmlrpc": the Keap API a source reads."""
-    return source.api
-
-
 def _cycle(sync: OrderSync, summary: SyncSummary, progress: Callable[[int, int], None] = no_progress,
            should_stop: Callable[[], bool] = never_stop) -> None:
     engine = sync.settings.engine
     source = sync.source
     marks = read_watermarks(sync.state)
-    api = source_api(source)
+    api = source.api
     with sync.state.unit() as uow:
         read_through = uow.watermark(cursors.READ_THROUGH_API)
     switched = read_through is not None and read_through != api and bool(marks)

@@ -33,7 +33,6 @@ bulk read.
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -50,7 +49,8 @@ from syncsvc.engine.documents import INVOICE, PlannedDocument
 from syncsvc.engine.items import QboItem
 from syncsvc.engine.numbering import ids_memo
 from syncsvc.engine.payments import (
-    PlannedPayment, distinct_reference, exceeds_open_balance, full_reference, short_reference, with_reference,
+    PlannedPayment, distinct_reference, exceeds_open_balance, full_reference, payment_named_in_memo, short_reference,
+    with_reference,
 )
 from syncsvc.engine.plan import OrderBundle, OrderPlan
 from syncsvc.quickbooks import lookups, writers
@@ -68,7 +68,6 @@ from syncsvc.sync.refunds import book_refund
 log = logging.getLogger(__name__)
 
 POSTED, UNCHANGED, HELD, SKIPPED, ERROR = "posted", "unchanged", "held", "skipped", "error"
-_OUR_MEMO = re.compile(r"\bInfusionsoft payment (\d+) ")  # how plan_payment's memo names the Keap payment
 
 
 @dataclass
@@ -290,8 +289,8 @@ class _Run:
     def _is_this_payment(self, found, payment: PlannedPayment, customer_id: str, invoice_id: str) -> bool:
         """An earlier write of this payment whose record was lost (or the same payment typed by hand): same
         customer, same amount, all of it on this invoice, and no other Keap payment's."""
-        named = _OUR_MEMO.search(found.PrivateNote or "")
-        if named and int(named.group(1)) != payment.payment_id:
+        named = payment_named_in_memo(found.PrivateNote)
+        if named is not None and named != payment.payment_id:
             return False
         if str(getattr(found.CustomerRef, "value", "")) != str(customer_id):
             return False

@@ -12,30 +12,17 @@ the rotating refresh token in the TokenStore.
 from __future__ import annotations
 
 from syncsvc.infusionsoft.auth import ServiceKeyAuth
-from syncsvc.infusionsoft.errors import InfusionsoftAuthError
 
 
-class BearerServiceKey:
-    """A Service Account Key or Personal Access Token in `Authorization: Bearer`; a 401 is final."""
-
-    def __init__(self, key: str) -> None:
-        self._key = key
+class BearerServiceKey(ServiceKeyAuth):
+    """A Service Account Key or Personal Access Token in `Authorization: Bearer`; a 401 is final, and
+    refused in the same words as for XML-RPC (the person replaces the same key in the same variable)."""
 
     def __repr__(self) -> str:
         return "BearerServiceKey(key=<hidden>)"
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._key}"}
-
-    def key_param(self) -> str:
-        return ""
-
-    def refresh_after_401(self) -> bool:
-        return False
-
-    def rejected(self) -> InfusionsoftAuthError:
-        # Same words as for XML-RPC: the person replaces the same key in the same variable.
-        return ServiceKeyAuth(self._key).rejected()
 
 
 __all__ = ["BearerServiceKey"]
