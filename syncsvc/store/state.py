@@ -113,12 +113,6 @@ class UnitOfWork:
         row.invoice_id, row.qbo_type, row.qbo_id, row.doc_number = invoice_id, qbo_type, qbo_id, doc_number
         row.total, row.content_hash, row.synced_at = total, content_hash, _now()
 
-    def payment_refs(self, order_id: int) -> frozenset[str]:
-        rows = self.session.scalars(
-            select(SyncedPayment.qbo_ref).where(SyncedPayment.connection == self.connection, SyncedPayment.order_id == order_id)
-        )
-        return frozenset(rows)
-
     def posted_payment_refs(self, order_id: int) -> dict[int, str]:
         """Infusionsoft payment id -> PaymentRefNum as posted, for this order's recorded payments."""
         rows = self.session.execute(

@@ -38,7 +38,7 @@ def posted_state(uow: UnitOfWork, bundle: OrderBundle, directory: QboDirectory, 
         items=directory.items(asks.names, asks.skus),
         document=PostedDocument(row.qbo_id, row.qbo_type, row.content_hash, row.invoice_id, row.doc_number)
         if row else None,
-        payment_refs=uow.payment_refs(order_id) | frozenset(elsewhere),
+        payment_refs=frozenset(posted_refs.values()) | frozenset(elsewhere),
         posted_payment_refs={**{payment_id: ref for ref, payment_id in elsewhere.items()}, **posted_refs},
         posted_refunds=uow.posted_refunds(order_id),
         reported_payment_ids=frozenset(

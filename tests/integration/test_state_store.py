@@ -21,7 +21,7 @@ def test_documents_payments_and_watermarks_survive_a_new_store(engine):
         assert uow.watermark("orders.last_updated") == "2026-11-20T10:00:00-05:00"
         doc = uow.document(1001)
         assert (doc.qbo_id, doc.doc_number, doc.total) == ("17", "IS-1001", Decimal("100.10"))
-        assert uow.payment_refs(1001) == frozenset({"8921731533"})
+        assert uow.posted_payment_refs(1001) == {5: "8921731533"}
         assert uow.payment_ref_taken("8921731533")
 
 
