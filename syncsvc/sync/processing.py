@@ -8,7 +8,6 @@ recorded with its reason and the others go on.
 from __future__ import annotations
 
 import logging
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +26,7 @@ from syncsvc.engine.plan import OrderBundle, plan_order
 from syncsvc.infusionsoft.errors import InfusionsoftActionRequired
 from syncsvc.infusionsoft.source import OrderSource
 from syncsvc.quickbooks.errors import QuickBooksError, QuickBooksReconnectRequired
+from syncsvc import stopping
 from syncsvc.stopping import Stopped
 from syncsvc.store.state import LeaseLost, StateStore
 from syncsvc.sync.bundles import read_bundles
@@ -35,8 +35,6 @@ from syncsvc.sync.posted import item_lookups, posted_state
 from syncsvc.sync.resolve import QboDirectory
 
 log = logging.getLogger(__name__)
-
-_STOPPED = "stopped"  # _preload's answer when asked to stop while waiting for QuickBooks
 
 COUNT_KEYS = ("orders", "invoices", "sales_receipts", "updated", "payments", "duplicates_avoided",
               "customers_created", "items_created", "unknown_items", "held", "skipped", "errors")
@@ -129,10 +127,7 @@ class OrderSync:
             bundles = read_bundles(self.source, chunk)
             missing.update(set(chunk) - set(bundles))
             wanted = [bundles[i] for i in chunk if i in bundles and keep(bundles[i])]
-            refused = self._preload(wanted, should_stop)
-            if refused is _STOPPED:
-                summary.stopped = True
-                return missing
+            refused = self._preload(wanted)
             if refused is not None:
                 summary.unread_batches += 1
                 for bundle in wanted:
@@ -151,10 +146,10 @@ class OrderSync:
             progress(done, len(ids))
         return missing
 
-    def _preload(self, bundles: list[OrderBundle], should_stop: Callable[[], bool] = never_stop) -> str | None:
-        """Read in bulk what the batch's orders need from QuickBooks. None when done; _STOPPED when asked to
-        stop while waiting; else the reason its orders cannot go on now: QuickBooks refused (429, 5xx, no
-        answer) even after the client's retries, a wait and one more try. A request QuickBooks rejects
+    def _preload(self, bundles: list[OrderBundle]) -> str | None:
+        """Read in bulk what the batch's orders need from QuickBooks. None when done; else the reason its
+        orders cannot go on now: QuickBooks refused (429, 5xx, no answer) even after the client's retries, a
+        wait and one more try. A request QuickBooks rejects
         outright only loses the bulk read: each order then asks for itself, so a bad one fails alone."""
         for attempt in (1, 2):
             try:
@@ -178,8 +173,7 @@ class OrderSync:
                 wait = self._wait_after(exc)
                 log.warning("QuickBooks refused the bulk reads for %d orders (%s); waiting %.1f s, then going on",
                             len(bundles), exc, wait)
-                if not _wait(wait, should_stop):
-                    return _STOPPED  # the caller ends the run before these orders
+                stopping.sleep(wait)  # a stop meanwhile ends the run before these orders (Stopped)
         return None
 
     def _wait_after(self, exc: QuickBooksError) -> float:
@@ -265,16 +259,6 @@ class OrderSync:
             summary.held[order_id] = outcome.reason
         elif outcome.status == SKIPPED:
             summary.counts["skipped"] += 1
-
-
-def _wait(seconds: float, should_stop: Callable[[], bool]) -> bool:
-    """Sleep `seconds`, a second at a time so a stop request is heard; False if asked to stop."""
-    end = time.monotonic() + seconds
-    while (left := end - time.monotonic()) > 0:
-        if should_stop():
-            return False
-        time.sleep(min(1.0, left))
-    return not should_stop()
 
 
 def run_record(state: StateStore, summary: SyncSummary, started: Callable[[], None]) -> None:

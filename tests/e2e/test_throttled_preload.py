@@ -76,3 +76,30 @@ def test_a_bulk_read_quickbooks_rejects_outright_leaves_each_order_to_ask_for_it
     monkeypatch.setattr(QboDirectory, "load_items", rejected_once)
     summary = world.cycle()
     assert summary.ok and summary.counts["invoices"] == len(orders) and summary.watermarks
+
+
+def test_a_stop_during_the_wait_after_refused_bulk_reads_ends_the_run_as_stopped(world):
+    import threading
+    import time
+
+    from syncsvc.sync.cycle import run_cycle
+    from syncsvc.sync.wiring import open_parts
+
+    orders = _orders(world)
+    world.qbo.inject(world.realm, "throttle_json", count=6, entity="Item")
+    world.quickbooks_section["throttle_wait_seconds"] = 60.0  # the wait after the refused reads
+    settings = world.settings()
+    stop = threading.Event()
+    threading.Timer(1.0, stop.set).start()
+
+    started = time.monotonic()
+    with open_parts(settings, upgrade_schema=False) as parts:
+        summary = run_cycle(parts.source, parts.qb, parts.state, settings.sync, should_stop=stop.is_set)
+    assert time.monotonic() - started < 20  # not the 60 s wait
+    assert summary.stopped and not summary.failed and summary.watermarks == {} and _watermarks(world) == {}
+    [run] = world.state().last_runs(1)
+    assert run.status == "stopped"
+    assert world.entities("Invoice") == []
+
+    world.quickbooks_section["throttle_wait_seconds"] = 0.05  # the 429s left over need not cost a minute each
+    assert world.cycle().counts["invoices"] == len(orders)  # the next run takes the orders again
