@@ -3,6 +3,16 @@
 Every key lives in config.example.toml with a comment. Secrets never live in
 the file: they come from the environment variables named in ENV below.
 Unknown keys and wrong types are errors that name the key and the file.
+
+Paths in a config file are relative to the file's folder, not to the working
+directory: `[state].database_url = "sqlite:///state/syncsvc.sqlite3"` in
+/etc/syncsvc/config.toml is /etc/syncsvc/state/syncsvc.sqlite3, whichever
+directory `syncsvc -c /etc/syncsvc/config.toml ...` runs from (a relative
+config path is first taken from the working directory). An absolute SQLite path
+(four slashes, `sqlite:////var/lib/syncsvc/syncsvc.sqlite3`), `:memory:` and
+PostgreSQL URLs are used as written. Without a config file (no `-c`, no
+$SYNCSVC_CONFIG) the built-in default `sqlite:///state/syncsvc.sqlite3` is
+relative to the working directory.
 """
 
 from __future__ import annotations
@@ -252,7 +262,24 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"config file {path} cannot be read: {exc.strerror or exc}") from None
-    return settings_from_dict(raw, where=str(path))
+    settings = settings_from_dict(raw, where=str(path))
+    database_url = relative_to_folder(settings.state.database_url, path.absolute().parent)
+    if database_url != settings.state.database_url:
+        settings = dataclasses.replace(settings, state=dataclasses.replace(settings.state, database_url=database_url))
+    return settings
+
+
+def relative_to_folder(database_url: str, folder: Path) -> str:
+    """A SQLite URL whose file path is relative, made absolute against `folder` (the config file's);
+    any other URL unchanged (see the module docstring)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(database_url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return database_url
+    if parsed.database.startswith("file:") or Path(parsed.database).is_absolute():
+        return database_url
+    return parsed.set(database=str(folder / parsed.database)).render_as_string(hide_password=False)
 
 
 def settings_from_dict(raw: dict, where: str = "<settings>") -> Settings:

@@ -49,3 +49,38 @@ def test_secret_names_missing_variable(monkeypatch):
     monkeypatch.delenv("SYNCSVC_INFUSIONSOFT_API_KEY", raising=False)
     with pytest.raises(ConfigError, match="SYNCSVC_INFUSIONSOFT_API_KEY"):
         settings_from_dict({}).secret("infusionsoft_api_key")
+
+
+def _config_in(folder, database_url: str):
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "syncsvc.toml"
+    path.write_text(f'[state]\ndatabase_url = "{database_url}"\n')
+    return path
+
+
+def test_a_relative_sqlite_path_is_relative_to_the_config_files_folder(tmp_path, monkeypatch):
+    config = _config_in(tmp_path / "etc" / "syncsvc", "sqlite:///state/x.db")
+    monkeypatch.chdir(tmp_path)  # elsewhere: the working directory does not matter
+    settings = load_settings("etc/syncsvc/syncsvc.toml")  # a relative config path too
+    assert settings.state.database_url == f"sqlite:///{tmp_path / 'etc' / 'syncsvc' / 'state' / 'x.db'}"
+    monkeypatch.setenv("SYNCSVC_CONFIG", str(config))
+    assert load_settings().state.database_url == settings.state.database_url
+
+
+@pytest.mark.parametrize("url", [
+    "sqlite:////var/lib/syncsvc/state.sqlite3",  # absolute: unchanged
+    "sqlite:///:memory:",
+    "postgresql+psycopg://syncsvc:pw@127.0.0.1:5432/syncsvc",
+])
+def test_other_database_urls_are_left_as_written(tmp_path, url):
+    assert load_settings(_config_in(tmp_path, url)).state.database_url == url
+
+
+def test_a_relative_sqlite_path_keeps_its_query(tmp_path):
+    settings = load_settings(_config_in(tmp_path, "sqlite:///x.db?timeout=5"))
+    assert settings.state.database_url == f"sqlite:///{tmp_path / 'x.db'}?timeout=5"
+
+
+def test_without_a_config_file_the_default_stays_relative_to_the_working_directory(monkeypatch):
+    monkeypatch.delenv("SYNCSVC_CONFIG", raising=False)
+    assert load_settings().state.database_url == "sqlite:///state/syncsvc.sqlite3"
