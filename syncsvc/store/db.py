@@ -125,13 +125,19 @@ def _private_sqlite_file(database: str | None) -> None:
         ) from None
 
 
-def make_engine(database_url: str, **kwargs) -> Engine:
+def make_engine(database_url: str, *, durable: bool = True, **kwargs) -> Engine:
+    """An engine for the state database. On SQLite, `durable=False` commits without waiting for the disk
+    (WAL with synchronous=NORMAL): a commit survives a crash of the process, and only a power loss or
+    kernel crash can lose the last ones. The sync's records accept that (per-write commits cost an fsync
+    each otherwise): a lost record of a QuickBooks write is found again by its DocNumber or PaymentRefNum
+    and adopted, never posted twice. Tokens keep `durable=True`: a lost refresh-token rotation cannot be
+    recovered without connecting again."""
     url = parse_url(database_url)
     with database_errors(database_url):
-        return _make_engine(url, **kwargs)
+        return _make_engine(url, durable, **kwargs)
 
 
-def _make_engine(url: URL, **kwargs) -> Engine:
+def _make_engine(url: URL, durable: bool = True, **kwargs) -> Engine:
     if url.get_backend_name() == "sqlite":
         _private_sqlite_file(url.database)
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
@@ -142,6 +148,7 @@ def _make_engine(url: URL, **kwargs) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=FULL" if durable else "PRAGMA synchronous=NORMAL")
             cur.close()
 
         return engine

@@ -1,8 +1,12 @@
 """The state repository: what the sync reads and records, one connection at a time.
 
-Each order is decided and recorded in one unit of work (`with state.unit() as uow:`),
-so a crash between a QuickBooks write and its record is the only gap, and the
-QuickBooks layer closes that gap by looking documents up by natural key.
+A unit of work (`with state.unit() as uow:`) is one transaction. An order's unit
+(`state.order_unit()`) is different: it spans the order's QuickBooks calls, so each
+of its writes is committed at once and no write transaction (SQLite's one write
+lock) is held across a network call, where it would keep the lease keeper, `link`
+and a queued re-sync waiting. Each QuickBooks answer is therefore recorded as soon
+as it arrives; a crash between a QuickBooks write and its record is the only gap,
+and the QuickBooks layer closes that gap by looking documents up by natural key.
 """
 
 from __future__ import annotations
@@ -69,18 +73,28 @@ class Fence(Protocol):
 
 
 class UnitOfWork:
-    """Reads and writes inside one transaction for one connection."""
+    """Reads and writes for one connection: inside one transaction, or (`commit_each_write`) each write
+    committed as it is made."""
 
-    def __init__(self, session: Session, connection: str, fence: Fence | None = None) -> None:
+    def __init__(self, session: Session, connection: str, fence: Fence | None = None,
+                 commit_each_write: bool = False) -> None:
         self.session = session
         self.connection = connection
         self.fence = fence
+        self.commit_each_write = commit_each_write
+
+    def _written(self) -> None:
+        if self.commit_each_write:
+            self.session.commit()
 
     def ensure_lease(self) -> bool:
-        """Before a QuickBooks write: raise unless this process still holds the connection's lease
-        (checked in this unit's transaction). True when the lease had lapsed meanwhile (the process
-        was paused): what QuickBooks holds should then be read afresh, not taken from the batch's reads."""
-        return self.fence.verify(self.session) if self.fence is not None else False
+        """Before a QuickBooks write: raise unless this process still holds the connection's lease.
+        True when the lease had lapsed meanwhile (the process was paused): what QuickBooks holds should
+        then be read afresh, not taken from the batch's reads. In an order's unit the check (and a renewal)
+        is committed before the write goes out, so no transaction is open during it."""
+        lapsed = self.fence.verify(self.session) if self.fence is not None else False
+        self._written()
+        return lapsed
 
     # -- watermarks -----------------------------------------------------------------
 
@@ -94,6 +108,7 @@ class UnitOfWork:
             self.session.add(Watermark(connection=self.connection, name=name, value=value, updated_at=_now()))
         else:
             row.value, row.updated_at = value, _now()
+        self._written()
 
     # -- documents and payments ---------------------------------------------------------
 
@@ -112,6 +127,7 @@ class UnitOfWork:
             self.session.add(row)
         row.invoice_id, row.qbo_type, row.qbo_id, row.doc_number = invoice_id, qbo_type, qbo_id, doc_number
         row.total, row.content_hash, row.synced_at = total, content_hash, _now()
+        self._written()
 
     def posted_payment_refs(self, order_id: int) -> dict[int, str]:
         """Infusionsoft payment id -> PaymentRefNum as posted, for this order's recorded payments."""
@@ -146,11 +162,6 @@ class UnitOfWork:
             SyncedPayment.connection == self.connection, SyncedPayment.order_id == order_id))
         return Decimal(total or 0)
 
-    def payment_ref_taken(self, qbo_ref: str) -> bool:
-        return self.session.scalar(
-            select(SyncedPayment.id).where(SyncedPayment.connection == self.connection, SyncedPayment.qbo_ref == qbo_ref)
-        ) is not None
-
     def record_payment(
         self, *, payment_id: int, order_id: int, invoice_id: int, ref_num: str, qbo_ref: str, qbo_id: str, amount: Decimal,
     ) -> None:
@@ -158,6 +169,7 @@ class UnitOfWork:
             connection=self.connection, payment_id=payment_id, order_id=order_id, invoice_id=invoice_id,
             ref_num=ref_num, qbo_ref=qbo_ref, qbo_id=qbo_id, amount=amount, synced_at=_now(),
         ))
+        self._written()
 
     def posted_refunds(self, order_id: int) -> frozenset[int]:
         """The order's Keap refunds recorded as booked in QuickBooks (refund payment ids)."""
@@ -178,6 +190,7 @@ class UnitOfWork:
             order_id=order_id, invoice_id=invoice_id, qbo_type=qbo_type, qbo_id=qbo_id, doc_number=doc_number,
             applied_qbo_id=applied_qbo_id, amount=amount, synced_at=_now(),
         ))
+        self._written()
 
     # -- requestids QuickBooks refused ---------------------------------------------------------
 
@@ -188,6 +201,7 @@ class UnitOfWork:
         if not self.request_refused(request_id):
             self.session.add(RefusedRequest(connection=self.connection, request_id=request_id, what=what[:300],
                                             reason=reason, refused_at=_now()))
+        self._written()
 
     # -- links ---------------------------------------------------------------------------
 
@@ -201,6 +215,7 @@ class UnitOfWork:
                                           qbo_customer_id=qbo_customer_id, rule=rule, linked_at=_now()))
         else:
             row.qbo_customer_id, row.rule, row.linked_at = qbo_customer_id, rule, _now()
+        self._written()
 
     def item_link(self, product_id: int) -> ItemLink | None:
         return self.session.get(ItemLink, (self.connection, product_id))
@@ -212,6 +227,7 @@ class UnitOfWork:
                                       qbo_item_id=qbo_item_id, rule=rule, linked_at=_now()))
         else:
             row.qbo_item_id, row.rule, row.linked_at = qbo_item_id, rule, _now()
+        self._written()
 
     # -- issues ----------------------------------------------------------------------------
 
@@ -229,12 +245,14 @@ class UnitOfWork:
         else:
             row.attempts = 1 if row.resolved_at else row.attempts + 1
             row.kind, row.reason, row.last_seen, row.resolved_at = kind, reason, now, None
+        self._written()
         return row.attempts
 
     def resolve_issue(self, subject: str, subject_id: int) -> None:
         row = self._issue(subject, subject_id)
         if row is not None and row.resolved_at is None:
             row.resolved_at = _now()
+            self._written()
 
     def issue_recorded(self, subject: str, subject_id: int, kind: str) -> bool:
         row = self._issue(subject, subject_id)
@@ -260,6 +278,15 @@ class StateStore:
     def unit(self) -> Iterator[UnitOfWork]:
         with self._sessions.begin() as session:
             yield UnitOfWork(session, self.connection, self.fence)
+
+    @contextmanager
+    def order_unit(self) -> Iterator[UnitOfWork]:
+        """The unit of one order's sync, which calls QuickBooks between its writes: each write is
+        committed as it is made (what already happened in QuickBooks stays recorded when the order then
+        fails), and the lease check before each QuickBooks write ends any transaction left open."""
+        with self._sessions() as session:
+            yield UnitOfWork(session, self.connection, self.fence, commit_each_write=True)
+            session.commit()
 
     def start_run(self) -> int:
         with self._sessions.begin() as session:

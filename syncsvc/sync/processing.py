@@ -231,7 +231,7 @@ class OrderSync:
         order_id = bundle.order.id
         summary.counts["orders"] += 1
         try:
-            with self.state.unit() as uow:
+            with self.state.order_unit() as uow:
                 posted = posted_state(uow, bundle, self.directory, self.settings.engine)
                 plan = plan_order(bundle, posted, self.settings.engine)
                 resolution = posted.customer

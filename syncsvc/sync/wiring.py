@@ -24,7 +24,7 @@ class SyncParts:
 def state_store(settings: Settings, fence: Fence | None = None) -> StateStore:
     from syncsvc.store.db import make_engine
 
-    return StateStore(make_engine(settings.state.database_url), settings.connection.name, fence)
+    return StateStore(make_engine(settings.state.database_url, durable=False), settings.connection.name, fence)
 
 
 @contextmanager

@@ -22,7 +22,7 @@ def test_documents_payments_and_watermarks_survive_a_new_store(engine):
         doc = uow.document(1001)
         assert (doc.qbo_id, doc.doc_number, doc.total) == ("17", "IS-1001", Decimal("100.10"))
         assert uow.posted_payment_refs(1001) == {5: "8921731533"}
-        assert uow.payment_ref_taken("8921731533")
+        assert uow.payment_owners(["8921731533"]) == {"8921731533": 5}
 
 
 def test_connections_sharing_a_database_do_not_see_each_other(engine):
@@ -82,3 +82,16 @@ def test_queued_resyncs_are_per_connection_and_a_request_repeated_during_a_resyn
     shop.clear_resyncs(taken)
     assert [(q.order_id, q.requested_by) for q in shop.queued_resyncs()] == [(1002, "host:3")]
     assert [q.order_id for q in other.queued_resyncs()] == [1001]
+
+
+def test_an_orders_unit_records_each_write_at_once_and_keeps_them_when_the_order_then_fails(engine):
+    store = StateStore(engine, "shop")
+    with pytest.raises(RuntimeError):
+        with store.order_unit() as uow:
+            uow.record_document(order_id=7, invoice_id=9, qbo_type="Invoice", qbo_id="70",
+                                doc_number="7", total=Decimal("10.00"), content_hash="b" * 64)
+            with store.unit() as other:  # another connection sees it while the order goes on
+                assert other.document(7).qbo_id == "70"
+            raise RuntimeError("QuickBooks refused the payment")
+    with store.unit() as uow:
+        assert uow.document(7).qbo_id == "70"  # what happened in QuickBooks stays recorded
