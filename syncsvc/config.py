@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -133,7 +134,13 @@ class QuickBooksSettings:
     # QBO's limit is 500/min per realm; 450 leaves room for other callers of the same company (a
     # `syncsvc connect`, a bookkeeper's app) so one extra request does not cost a 429 and a 60 s wait.
     requests_per_minute: int = 450
-    max_in_flight: int = 10
+    # QBO allows 10 requests in flight per company; 4 leaves room for other callers of it.
+    max_in_flight: int = 4
+    # QBO throttles /batch at 40 requests a minute per company (on top of the 500); 36 leaves a margin.
+    batch_requests_per_minute: int = 36
+    # Proxy for QuickBooks API calls ("http://host:3128"); "" = direct. The environment's
+    # https_proxy is not read (requests' per-request environment scan is off).
+    proxy: str = ""
     max_attempts: int = 6
     refresh_margin_seconds: int = 300
     rate_window_seconds: float = 60.0
@@ -147,6 +154,9 @@ class QuickBooksSettings:
             raise ConfigError(f"{where}: [quickbooks].batch_size must be 1..30 (QBO's batch limit)")
         if self.minor_version < 75:
             raise ConfigError(f"{where}: [quickbooks].minor_version must be >= 75 (Intuit ignores older ones)")
+        if self.proxy and not re.fullmatch(r"https?://[^/\s]+/?", self.proxy):
+            raise ConfigError(f"{where}: [quickbooks].proxy must be an http(s) URL such as "
+                              f"\"http://proxy.example:3128\", not {self.proxy!r}")
 
 
 @dataclass(frozen=True)
