@@ -148,6 +148,9 @@ class QuickBooksSettings:
     backoff_base_seconds: float = 1.0
     backoff_max_seconds: float = 60.0
     batch_size: int = 30
+    # Creates and updates of many orders go out in QBO batch requests (batch_size per request); false
+    # sends one request per write (slower: QBO's 500 requests a minute bound it).
+    batch_writes: bool = True
 
     def validate(self, where: str) -> None:
         if not 1 <= self.batch_size <= 30:
