@@ -80,11 +80,22 @@ class SyncSummary:
         if c["deleted_in_keap"]:
             text += (f"; {c['deleted_in_keap']} posted orders deleted in Keap (void them in QuickBooks if the "
                      f"sale did not happen: see syncsvc status)")
-        if self.failed:
-            text += "; failed: " + ", ".join(str(order_id) for order_id in sorted(self.failed))
         if self.stopped:
             text += "; stopped early (the rest follows next run)"
+        if self.failed:
+            text += "; " + self.failures()  # last: `syncsvc status` shows a failed run's message from here on
         return text
+
+    def failures(self, shown: int = 3, width: int = 160) -> str:
+        """`4 orders failed: 1001 (reason), 1002 (reason), 1003 (reason) and 1 more`: which orders failed
+        and why, the first few, each reason on one line and cut to `width` characters."""
+        ids = sorted(self.failed)
+        named = []
+        for order_id in ids[:shown]:
+            reason = " ".join(str(self.failed[order_id]).split()) or "no reason given"
+            named.append(f"{order_id} ({reason if len(reason) <= width else reason[:width - 3] + '...'})")
+        more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+        return f"{len(ids)} order{'s' if len(ids) != 1 else ''} failed: {', '.join(named)}{more}"
 
 
 def no_progress(done: int, total: int) -> None:
@@ -262,7 +273,9 @@ class OrderSync:
 
 
 def run_record(state: StateStore, summary: SyncSummary, started: Callable[[], None]) -> None:
-    """Run `started` between start_run and finish_run, recording counts and status."""
+    """Run `started` between start_run and finish_run, recording counts, status and a message: the
+    summary line, which ends with the failed orders and their reasons when any failed; or, when `started`
+    raised, the exception's one line (and the orders that had failed before it)."""
     summary.run_id = state.start_run()
     status, message = "failed", ""
     try:
@@ -273,8 +286,10 @@ def run_record(state: StateStore, summary: SyncSummary, started: Callable[[], No
             summary.stopped = True
         status = "stopped" if summary.stopped else "ok" if summary.ok else "failed"
         message = summary.line()
-    except Exception as exc:
-        message = f"{type(exc).__name__}: {exc}"
+    except BaseException as exc:  # the run stops here; KeyboardInterrupt and SystemExit say so too
+        message = " ".join(f"{type(exc).__name__}: {exc}".split()).removesuffix(":")
+        if summary.failed:
+            message += "; " + summary.failures()
         raise
     finally:
         state.finish_run(summary.run_id, status, summary.as_dict()["counts"], message)
