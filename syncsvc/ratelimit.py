@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
@@ -67,6 +67,36 @@ class SlidingWindowLimiter:
                 return waited
             self._sleep(wait)
             waited += wait
+
+
+def try_acquire_all(limiters) -> float:
+    """Take a slot in every limiter at the same instant and return 0, or return the longest wait (taking none).
+
+    For a request that two limits count (a batch counts as a batch and as a request): taking one slot and
+    then waiting for the other would stamp the first too early, and the API would see more in its window
+    than we counted."""
+    ordered = sorted({id(limiter): limiter for limiter in limiters}.values(), key=id)  # one lock order for all
+    with ExitStack() as held:
+        for limiter in ordered:
+            held.enter_context(limiter._lock)
+        stamps = [limiter._clock() for limiter in ordered]
+        wait = max((limiter._wait_needed(now) for limiter, now in zip(ordered, stamps)), default=0.0)
+        if wait > 0:
+            return wait
+        for limiter, now in zip(ordered, stamps):
+            limiter._events.append(now)
+        return 0.0
+
+
+def acquire_all(limiters, sleep: Callable[[float], None] = stopping.sleep) -> float:
+    """Block until every limiter has a slot, take them together; return the seconds spent waiting."""
+    waited = 0.0
+    while True:
+        wait = try_acquire_all(limiters)
+        if wait <= 0:
+            return waited
+        sleep(wait)
+        waited += wait
 
 
 class InFlightLimiter:

@@ -20,6 +20,7 @@ from syncsvc.quickbooks.limits import CompanyLimits, limits_for
 from syncsvc.quickbooks.oauth import make_auth_client
 from syncsvc.quickbooks.retry import RetryPolicy
 from syncsvc.quickbooks.session import SyncQuickBooks
+from syncsvc.quickbooks.transport import configure as configure_transport
 from syncsvc.tokens import TokenStore
 
 PROVIDER = "quickbooks"
@@ -47,6 +48,7 @@ class QuickBooksCompany:
         )
         qb.company = self
         qb.timeout = self.settings.timeout_seconds
+        qb.session.use_proxy(self.settings.proxy)
         # python-quickbooks picks api_url_v3 for any environment but the literal "sandbox".
         qb.api_url_v3 = qb.sandbox_api_url_v3 = self.endpoints.api_base_url
         return qb
@@ -82,6 +84,8 @@ def open_company(
         client_secret or settings.secret("quickbooks_client_secret"),
         realm_id=realm_id,
     )
+    # Token refreshes obey [quickbooks].proxy too (its discovery GET, made as it was built, was not).
+    configure_transport(auth_client, qb_settings.proxy)
     tokens = CompanyTokens(realm_id, store, auth_client, timedelta(seconds=qb_settings.refresh_margin_seconds))
     return QuickBooksCompany(
         settings=qb_settings,

@@ -1,8 +1,9 @@
 """One retry policy for every QuickBooks call: which errors retry, and how long to wait.
 
 Throttling waits what QBO asks (Retry-After, else `throttle_wait_seconds`,
-60 s in production); other transient errors back off exponentially. Every
-wait gets jitter so parallel workers do not return in lockstep. Sleep and
+60 s in production) plus at most a tenth of it (at most `backoff_base_seconds`),
+however often it was throttled; other transient errors back off exponentially.
+Every wait gets jitter so parallel workers do not return in lockstep. Sleep and
 randomness are injected so tests are exact and fast.
 """
 
@@ -47,12 +48,12 @@ class RetryPolicy:
         return ceiling * (0.5 + self.random() / 2)
 
     def wait_after(self, exc: BaseException | None, attempt: int) -> float:
-        backoff = self.backoff(attempt)
         if isinstance(exc, Throttled):
             asked = exc.retry_after if exc.retry_after is not None else self.throttle_wait_seconds
-            # Never earlier than asked; the jitter spreads workers that were throttled together.
-            return asked + backoff
-        return backoff
+            # What QBO asked, never less, and not much more: the jitter (at most a tenth of the wait, at most
+            # backoff_base_seconds) spreads workers throttled together but does not grow with the attempt.
+            return asked + min(asked / 10, self.backoff_base_seconds) * self.random()
+        return self.backoff(attempt)
 
     def _tenacity_wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

@@ -3,7 +3,8 @@
 python-quickbooks sends every call through `process_request` and then throws
 the HTTP status away in `make_request`. Overriding `process_request` is the
 least invasive hook: here each attempt takes a per-company rate and
-concurrency slot, uses the current access token (refreshed ahead of expiry,
+concurrency slot (and a batch slot for a POST to /batch), uses the current
+access token (refreshed ahead of expiry,
 and once more after a 401), has a timeout, and is classified before the
 library parses it. `make_request` only converts the library's exceptions into
 the typed ones of `errors`.
@@ -36,9 +37,11 @@ from syncsvc.quickbooks.errors import (
     classify_fault,
     fault_from_body,
 )
-from syncsvc.quickbooks.transport import LoopbackAwareOAuth2Session
+from syncsvc.quickbooks.transport import LoopbackAwareOAuth2Session, install_compact_json
 
 log = logging.getLogger(__name__)
+
+install_compact_json()  # every write and batch body once, compact (see transport)
 
 
 class _Rejected401(QuickBooksError):
@@ -83,8 +86,8 @@ class SyncQuickBooks(QuickBooks):
 
     def _send_once(self, method, url, headers, params, data, is_write, state):
         tokens = self.company.tokens
-        with self.company.limits.slot():
-            access_token = tokens.access_token()
+        access_token = tokens.access_token()  # a refresh is no API call: done before the slots are stamped
+        with self.company.limits.slot(batch=_is_batch(method, url)):
             self._use_access_token(access_token)
             headers["Authorization"] = f"Bearer {access_token}"
             apievents.emit("quickbooks", apievents.CALL)
@@ -139,6 +142,10 @@ def _transient_problem(response: requests.Response) -> QuickBooksError | None:
         # HTML error page, XML or empty body: a proxy or QBO in trouble, not an answer.
         return ServerFault(10000, "response is not JSON", _snippet(response), status)
     return None
+
+
+def _is_batch(method: str, url: str) -> bool:
+    return method.upper() == "POST" and _path(url).rstrip("/").endswith("/batch")
 
 
 def _retriable_read(exc: BaseException) -> bool:

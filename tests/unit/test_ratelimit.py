@@ -44,3 +44,32 @@ def test_in_flight_cap():
     assert not cap.try_enter()
     cap.leave()
     assert cap.try_enter()
+
+
+def test_acquire_all_takes_every_slot_at_the_same_instant_or_none():
+    from syncsvc.ratelimit import acquire_all, try_acquire_all
+
+    clock = FakeClock()
+    batches = SlidingWindowLimiter([Window(2, 10.0)], clock=clock, sleep=clock.sleep)
+    requests = SlidingWindowLimiter([Window(5, 10.0)], clock=clock, sleep=clock.sleep)
+    assert try_acquire_all([batches, requests]) == 0
+    assert try_acquire_all([batches, requests]) == 0
+    assert try_acquire_all([batches, requests]) == 10.0  # the batch window is full: nothing taken
+    assert [requests.try_acquire() for _ in range(4)] == [0, 0, 0, 10.0]  # 2 + 3 = 5: only 3 were free
+
+    clock.now = 4.0
+    assert acquire_all([batches, requests], sleep=clock.sleep) == 6.0  # both windows free at t=10
+    assert clock.now == 10.0
+
+
+def test_acquire_all_waits_for_the_fuller_window_and_stamps_both_after_the_wait():
+    from syncsvc.ratelimit import acquire_all
+
+    clock = FakeClock()
+    batches = SlidingWindowLimiter([Window(3, 10.0)], clock=clock, sleep=clock.sleep)
+    requests = SlidingWindowLimiter([Window(1, 1.0)], clock=clock, sleep=clock.sleep)
+    stamps = []
+    for _ in range(4):
+        acquire_all([batches, requests], sleep=clock.sleep)
+        stamps.append(clock.now)
+    assert stamps == [0.0, 1.0, 2.0, 10.0]
