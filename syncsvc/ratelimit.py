@@ -48,6 +48,11 @@ class SlidingWindowLimiter:
                 wait = max(wait, oldest_in_window + window.seconds - now)
         return wait
 
+    def wait_time(self) -> float:
+        """How long until a slot frees (0: one is free now), taking nothing."""
+        with self._lock:
+            return max(0.0, self._wait_needed(self._clock()))
+
     def try_acquire(self) -> float:
         """Take a slot now and return 0, or return how long until one frees (taking nothing)."""
         with self._lock:

@@ -73,3 +73,12 @@ def test_acquire_all_waits_for_the_fuller_window_and_stamps_both_after_the_wait(
         acquire_all([batches, requests], sleep=clock.sleep)
         stamps.append(clock.now)
     assert stamps == [0.0, 1.0, 2.0, 10.0]
+
+
+def test_wait_time_peeks_without_taking():
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter([Window(1, 5.0)], clock=clock)
+    assert limiter.wait_time() == 0 and limiter.wait_time() == 0
+    assert limiter.try_acquire() == 0
+    clock.now = 2.0
+    assert limiter.wait_time() == 3.0

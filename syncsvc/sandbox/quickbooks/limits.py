@@ -1,4 +1,5 @@
-"""Per-company behaviour knobs: throttling windows, concurrency, latency, requestid replay, injected faults."""
+"""Per-company behaviour knobs: throttling windows (requests and batch requests), concurrency, latency, requestid
+replay, injected faults; and what the throttles let through or refused."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import threading
 from dataclasses import dataclass, fields, replace
 from typing import Callable
 
-from syncsvc.ratelimit import InFlightLimiter, SlidingWindowLimiter, Window
+from syncsvc.ratelimit import InFlightLimiter, SlidingWindowLimiter, Window, try_acquire_all
 
 # drop_after_commit and http500_after_commit apply the request (and keep its answer for its requestid) before
 # failing; the others fail without touching the company.
@@ -17,10 +18,13 @@ AFTER_COMMIT_KINDS = ("drop_after_commit", "http500_after_commit")
 
 @dataclass(frozen=True)
 class Options:
-    requests_per_minute: int = 500   # QBO: 500 requests per minute per realm
-    window_seconds: float = 60.0     # tests shrink the window instead of waiting a minute
+    requests_per_minute: int = 500   # QBO: 500 requests per minute per realm (batch requests included)
+    window_seconds: float = 60.0     # tests shrink the window instead of waiting a minute (both windows)
     max_in_flight: int = 10          # QBO: 10 concurrent requests per realm
-    latency: float = 0.0             # seconds added to every API answer
+    latency: float = 0.0             # seconds added to every API answer (throttled and refused ones too)
+    batch_requests_per_minute: int = 40  # QBO: 40 batch requests per minute per realm, on top of the 500
+    batch_item_latency: float = 0.0  # seconds a batch answer takes per item, on top of `latency`
+    retry_after: int | None = None   # a Retry-After header (seconds) on every 429; whether QBO sends one is unconfirmed
     requestid_replay: bool = True    # False mirrors field reports of duplicates despite requestid
     access_token_ttl: int = 3600
     # True: the company accepts a DocNumber already in use, as if every request said
@@ -43,20 +47,53 @@ class Injection:
     writes_only: bool = False  # True: queries and reads pass untouched (a create fails, not the lookup before it)
 
 
+THROTTLE_CAUSES = ("requests", "batches", "in_flight")
+
+
 class CompanyLimits:
-    """The throttles of one realm, rebuilt when its options change."""
+    """The throttles of one realm, rebuilt when its options change, and what they let through or refused."""
 
     def __init__(self, options: Options, clock: Callable[[], float]) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self.injections: list[Injection] = []
+        self.admitted = {"requests": 0, "batches": 0}
+        self.throttled = dict.fromkeys(THROTTLE_CAUSES, 0)
         self.apply(options)
 
     def apply(self, options: Options) -> None:
         self.options = options
         self.window = SlidingWindowLimiter([Window(options.requests_per_minute, options.window_seconds)],
                                            clock=self._clock)
+        self.batch_window = SlidingWindowLimiter(
+            [Window(options.batch_requests_per_minute, options.window_seconds)], clock=self._clock)
         self.in_flight = InFlightLimiter(options.max_in_flight)
+
+    def enter(self) -> bool:
+        """Take an in-flight slot (leave() it after answering); False, counted, when all are taken."""
+        if self.in_flight.try_enter():
+            return True
+        self._count_throttle("in_flight")
+        return False
+
+    def admit(self, is_batch: bool) -> bool:
+        """Count one request (and a batch) in the windows; False, counted, when a window is full (nothing taken)."""
+        windows = [self.window, self.batch_window] if is_batch else [self.window]
+        if try_acquire_all(windows) > 0:
+            self._count_throttle("requests" if self.window.wait_time() > 0 else "batches")
+            return False
+        with self._lock:
+            self.admitted["requests"] += 1
+            self.admitted["batches"] += is_batch
+        return True
+
+    def _count_throttle(self, cause: str) -> None:
+        with self._lock:
+            self.throttled[cause] += 1
+
+    def traffic(self) -> dict:
+        with self._lock:
+            return {**self.admitted, "throttled": sum(self.throttled.values()), "throttled_by": dict(self.throttled)}
 
     def inject(self, kind: str, count: int, entity: str | None, writes_only: bool = False) -> None:
         if kind not in INJECTABLE_KINDS:

@@ -33,9 +33,15 @@ class QuickBooksSandbox(ServedSandbox):
 
     def __init__(self, requests_per_minute: int = 500, window_seconds: float = 60.0, max_in_flight: int = 10,
                  latency: float = 0.0, requestid_replay: bool = True, access_token_ttl: int = 3600,
-                 clock: Callable[[], float] | None = None, port: int = 0) -> None:
-        defaults = Options(requests_per_minute, window_seconds, max_in_flight, latency, requestid_replay,
-                           access_token_ttl)
+                 clock: Callable[[], float] | None = None, port: int = 0, *,
+                 batch_requests_per_minute: int = 40, batch_item_latency: float = 0.0,
+                 retry_after: int | None = None) -> None:
+        """QBO's real limits by default (500 requests and 40 batch requests per window, 10 in flight). Every
+        Options field can also be changed later, for all companies or one: `configure(realm, latency=0.3)`."""
+        defaults = Options(requests_per_minute=requests_per_minute, window_seconds=window_seconds,
+                           max_in_flight=max_in_flight, latency=latency, requestid_replay=requestid_replay,
+                           access_token_ttl=access_token_ttl, batch_requests_per_minute=batch_requests_per_minute,
+                           batch_item_latency=batch_item_latency, retry_after=retry_after)
         self._app = QuickBooksApp(defaults, clock or time.time)
         self._server = LoopbackServer(self._app, port=port)
         self._app.base_url = self._server.url
@@ -141,6 +147,13 @@ class QuickBooksSandbox(ServedSandbox):
                     if tax:
                         totals[TAX_DETAIL_KEY] += tax
         return {name: value for name, value in totals.items() if value}
+
+    def traffic(self, realm: str) -> dict:
+        """What the company's throttles let through and refused since it was created: {"requests": n,
+        "batches": n (among the requests), "throttled": 429s the limits answered, "throttled_by": {"requests",
+        "batches", "in_flight": 429s by the limit that refused}}. Injected faults are not counted."""
+        self._app.company(realm)
+        return self._app.limits[realm].traffic()
 
     def counts(self, realm: str) -> dict[str, int]:
         """How many records of each entity type the company holds."""

@@ -133,30 +133,39 @@ class QuickBooksApp:
     # API --------------------------------------------------------------------
 
     def _api(self, request: Request, realm: str, rest: str) -> Response:
+        """QBO's answer, after `latency` (plus `batch_item_latency` per batch item) whatever the answer."""
         now = self.clock()
+        limits = self.limits.get(realm)
+        options = limits.options if limits is not None else self.defaults
         problem = self.oauth.check_bearer(request.header("Authorization"), realm)
-        if problem is not None or realm not in self.companies:
-            return unauthorized_response(problem or "Token invalid", int(now * 1000))
-        company, limits = self.companies[realm], self.limits[realm]
-        if not limits.in_flight.try_enter():
-            return fault_response(throttled(), response_time(now))
+        if problem is not None or limits is None:
+            return _after(options.latency, unauthorized_response(problem or "Token invalid", int(now * 1000)))
+        if not limits.enter():
+            return _after(options.latency, _throttled(options, now))
         try:
-            if limits.window.try_acquire() > 0:
-                return fault_response(throttled(), response_time(now))
-            options = limits.options
-            if options.latency > 0:
-                time.sleep(options.latency)
-            injected = limits.take_injection(_request_entity(request, rest), _is_write(request, rest))
-            if injected and injected not in AFTER_COMMIT_KINDS:
-                return _injected_response(injected, response_time(self.clock()))
-            response = self._replayable(request, company, rest, options.requestid_replay)
-            if injected == "drop_after_commit":
-                return Response(drop_connection=True)
-            if injected == "http500_after_commit":
-                return _injected_response("http500", response_time(self.clock()))
-            return response
+            is_batch = _is_batch(request, rest)
+            if not limits.admit(is_batch):
+                response = _throttled(options, now)
+            else:
+                delay = options.latency + (options.batch_item_latency * _batch_items(request) if is_batch else 0.0)
+                if delay > 0:
+                    time.sleep(delay)  # inside the in-flight slot: QBO is working on it
+                return self._answer(request, self.companies[realm], limits, rest)
         finally:
             limits.in_flight.leave()
+        return _after(options.latency, response)
+
+    def _answer(self, request: Request, company: Company, limits: CompanyLimits, rest: str) -> Response:
+        options = limits.options
+        injected = limits.take_injection(_request_entity(request, rest), _is_write(request, rest))
+        if injected and injected not in AFTER_COMMIT_KINDS:
+            return _injected_response(injected, response_time(self.clock()))
+        response = self._replayable(request, company, rest, options.requestid_replay and not _is_batch(request, rest))
+        if injected == "drop_after_commit":
+            return Response(drop_connection=True)
+        if injected == "http500_after_commit":
+            return _injected_response("http500", response_time(self.clock()))
+        return response
 
     def _replayable(self, request: Request, company: Company, rest: str, replay: bool) -> Response:
         request_id = request.query.get("requestid")
@@ -260,6 +269,31 @@ def _request_entity(request: Request, rest: str) -> str | None:
         match = QUERY_FROM.search(text)
         return match.group(1) if match else None
     return ENTITY_BY_PATH.get(head)
+
+
+def _is_batch(request: Request, rest: str) -> bool:
+    return request.method == "POST" and rest.split("/")[0].lower() == "batch"
+
+
+def _batch_items(request: Request) -> int:
+    try:
+        items = _json_body(request).get("BatchItemRequest")
+    except (QboFault, AttributeError):
+        return 0
+    return len(items) if isinstance(items, list) else 0
+
+
+def _throttled(options: Options, now: float) -> Response:
+    response = fault_response(throttled(), response_time(now))
+    if options.retry_after is not None:
+        response.headers.append(("Retry-After", str(options.retry_after)))
+    return response
+
+
+def _after(latency: float, response: Response) -> Response:
+    if latency > 0:
+        time.sleep(latency)
+    return response
 
 
 def _is_write(request: Request, rest: str) -> bool:
