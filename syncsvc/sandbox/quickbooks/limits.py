@@ -24,7 +24,7 @@ class Options:
     latency: float = 0.0             # seconds added to every API answer (throttled and refused ones too)
     batch_requests_per_minute: int = 40  # QBO: 40 batch requests per minute per realm, on top of the 500
     batch_item_latency: float = 0.0  # seconds a batch answer takes per item, on top of `latency`
-    retry_after: int | None = None   # a Retry-After header (seconds) on every 429; whether QBO sends one is unconfirmed
+    retry_after: int | None = None   # Retry-After (seconds) on every 429, injected ones too; QBO sending one is unconfirmed
     requestid_replay: bool = True    # False mirrors field reports of duplicates despite requestid
     access_token_ttl: int = 3600
     # True: the company accepts a DocNumber already in use, as if every request said

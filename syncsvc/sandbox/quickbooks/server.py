@@ -159,7 +159,10 @@ class QuickBooksApp:
         options = limits.options
         injected = limits.take_injection(_request_entity(request, rest), _is_write(request, rest))
         if injected and injected not in AFTER_COMMIT_KINDS:
-            return _injected_response(injected, response_time(self.clock()))
+            response = _injected_response(injected, response_time(self.clock()))
+            if response.status == 429 and options.retry_after is not None:
+                response.headers.append(("Retry-After", str(options.retry_after)))
+            return response
         response = self._replayable(request, company, rest, options.requestid_replay and not _is_batch(request, rest))
         if injected == "drop_after_commit":
             return Response(drop_connection=True)
