@@ -90,6 +90,13 @@ class QuickBooksSandbox(ServedSandbox):
         """Change options for one company, or the defaults (and every company without its own) when realm is None."""
         self._app.configure(realm, options)
 
+    def options(self, realm: str | None = None) -> Options:
+        """The options in force for `realm` (the defaults when None)."""
+        if realm is None:
+            return self._app.defaults
+        self._app.company(realm)
+        return self._app.options(realm)
+
     def inject(self, realm: str, kind: str, count: int = 1, entity: str | None = None,
                writes_only: bool = False) -> None:
         """Make the next `count` API requests of `realm` (for `entity` only, if given; only writes, not

@@ -50,6 +50,7 @@ def test_a_batch_counts_among_the_requests_too(sandbox, realm, api):
 
 def test_the_batch_limit_is_set_per_company_or_for_all(sandbox, realm, api):
     sandbox.configure(realm, batch_requests_per_minute=2, window_seconds=5.0)
+    assert sandbox.options(realm).batch_requests_per_minute == 2 and sandbox.options().batch_requests_per_minute == 40
     assert [api.post("/batch", json=query_batch()).status_code for _ in range(3)] == [200, 200, 429]
     with QuickBooksSandbox(batch_requests_per_minute=1, window_seconds=5.0) as own:
         other = own.create_company()
