@@ -207,6 +207,8 @@ def render_issues(report: dict) -> list[str]:
             lines.append(f"    {g['problem']}: {_members(g, by_id)}{_tried(g)}")
             if not once:
                 lines.append(f"      {g['closes_when']}")
+            if g.get("resync"):
+                lines.append(f"      after the fix: {g['resync']}")
         if once:
             lines.append(f"    {section[0]['closes_when']}")
     return lines

@@ -19,19 +19,19 @@ def open_for_reading(database_url: str, config: str = "<defaults>") -> Engine:
     that does not exist is not created, and a schema that is not up to date is not upgraded."""
     url = parse_url(database_url)
     shown = redacted(database_url)
-    where = f"[state].database_url in {config}" if config and not config.startswith("<") else "[state].database_url"
+    where = f"[state].database_url = {shown!r}" + (f" in {config}" if config and not config.startswith("<") else "")
     if url.get_backend_name() == "sqlite":
         path = url.database or ""
         if not path or path == ":memory:":
-            raise StateDatabaseError(f"{where} = {shown!r} names no database file, so there is no state to show")
+            raise StateDatabaseError(f"{where} names no database file, so there is no state to show")
         if not path.startswith("file:"):
             if not Path(path).exists():
                 raise StateDatabaseError(
-                    f"the state database {path} does not exist ({where} = {shown!r}); `syncsvc status` only reads "
+                    f"the state database {path} does not exist ({where}); `syncsvc status` only reads "
                     f"it and creates nothing: check the path, or run `syncsvc db upgrade` (or start the daemon) "
                     f"to create it")
             if not Path(path).is_file():
-                raise StateDatabaseError(f"the state database {path} is not a file ({where} = {shown!r})")
+                raise StateDatabaseError(f"the state database {path} is not a file ({where})")
         with database_errors(database_url):
             engine = create_engine(url, connect_args={"timeout": 30})  # no WAL switch: reading changes nothing
 
@@ -43,14 +43,14 @@ def open_for_reading(database_url: str, config: str = "<defaults>") -> Engine:
     else:
         engine = make_engine(database_url)
     try:
-        check_schema(engine, database_url, where)
+        check_schema(engine, database_url)
     except BaseException:
         engine.dispose()
         raise
     return engine
 
 
-def check_schema(engine: Engine, database_url: str, where: str = "[state].database_url") -> None:
+def check_schema(engine: Engine, database_url: str) -> None:
     """Raise unless the database is at this code's schema revision (head)."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
@@ -63,7 +63,7 @@ def check_schema(engine: Engine, database_url: str, where: str = "[state].databa
     shown = redacted(database_url)
     if not current:
         raise StateDatabaseError(
-            f"the state database {shown} ({where}) has no syncsvc schema yet: run `syncsvc db upgrade` (or start "
+            f"the state database {shown} has no syncsvc schema yet: run `syncsvc db upgrade` (or start "
             f"the daemon) first; `syncsvc status` only reads it")
     unknown = sorted(current - known)
     if unknown:
@@ -72,6 +72,6 @@ def check_schema(engine: Engine, database_url: str, where: str = "[state].databa
             f"does not know: a newer syncsvc upgraded it; run `syncsvc status` of that version")
     if current != {head}:
         raise StateDatabaseError(
-            f"the state database {shown} ({where}) is at schema revision {', '.join(sorted(current))}, older than "
+            f"the state database {shown} is at schema revision {', '.join(sorted(current))}, older than "
             f"this syncsvc's {head}: run `syncsvc db upgrade` (the daemon does it when it starts); `syncsvc status` "
             f"only reads it")

@@ -92,13 +92,17 @@ class IssueGroup:
 
     @property
     def closes_when(self) -> str:
-        return closes_when(self.subject, self.kind, self.issues[0].reason, self.order_ids)
+        return closes_when(self.subject, self.kind, self.issues[0].reason)
+
+    @property
+    def resync(self) -> str:
+        return resync_command(self.order_ids) if self.kind in RESYNC_KINDS else ""
 
     def as_dict(self) -> dict:
         from syncsvc.reporting.words import iso
 
         return {"kind": self.kind, "subject": self.subject, "problem": self.problem, "count": len(self.ids),
-                "ids": self.ids, "order_ids": self.order_ids, "closes_when": self.closes_when,
+                "ids": self.ids, "order_ids": self.order_ids, "closes_when": self.closes_when, "resync": self.resync,
                 "attempts": max(i.attempts for i in self.issues),
                 "first_seen": iso(min(i.first_seen for i in self.issues))}
 
@@ -119,8 +123,7 @@ def open_issues(engine: Engine, connection: str) -> list[Issue]:
     for issue in issues:
         if issue.order_id is not None:
             issue.document = documents.get(issue.order_id)
-        issue.closes_when = closes_when(issue.subject, issue.kind, issue.reason,
-                                        [issue.order_id] if issue.order_id is not None else [])
+        issue.closes_when = closes_when(issue.subject, issue.kind, issue.reason)
     return issues
 
 
@@ -243,19 +246,27 @@ def group(issues: list[Issue]) -> list[IssueGroup]:
 # -- what closes an issue -------------------------------------------------------------------------
 
 
+RESYNC_LISTED = 100  # order ids a re-sync command names in full; more: --json has them all
+
+
 def resync_command(order_ids: list[int]) -> str:
+    """`syncsvc sync --orders 1001,1002`: what re-syncs these orders now."""
     if not order_ids:
-        return "`syncsvc sync --orders ORDER_ID`"
-    if len(order_ids) <= 10:
-        return f"`syncsvc sync --orders {','.join(map(str, order_ids))}`"
-    return "`syncsvc sync --orders` with these orders (`syncsvc status --json` lists them all)"
+        return ""
+    if len(order_ids) <= RESYNC_LISTED:
+        return f"syncsvc sync --orders {','.join(map(str, order_ids))}"
+    shown = ','.join(map(str, order_ids[:RESYNC_LISTED]))
+    return f"syncsvc sync --orders {shown} (the first {RESYNC_LISTED} of {len(order_ids)}; --json lists them all)"
 
 
-def closes_when(subject: str, kind: str, reason: str, order_ids: list[int]) -> str:
+RESYNC_KINDS = ("warning",)  # kinds whose orders only a re-sync brings back (error, held: every cycle)
+
+
+def closes_when(subject: str, kind: str, reason: str) -> str:
     """What closes an issue of this kind: by itself (the next cycle), or only what the bookkeeper does."""
-    again = resync_command(order_ids)
+    again = "`syncsvc sync --orders ...`"
     if kind == "error":
-        return f"closes when a later cycle posts it: make the fix the reason names, if any; {again} tries at once"
+        return f"closes when a later cycle posts it: make the fix the reason names, if any; {again} retries at once"
     if kind == "held":
         return f"closes when the fix the reason names is made: the next cycle then posts it ({again} at once)"
     if kind == "waiting":
@@ -281,6 +292,6 @@ def closes_when(subject: str, kind: str, reason: str, order_ids: list[int]) -> s
         return ("does not close by itself: it records a payment syncsvc left out of QuickBooks; enter it in "
                 "QuickBooks by hand if it belongs there (the reason says how)")
     if kind == "warning":
-        return (f"closes when the order is synced again without the warning: fix it in Keap, then {again} "
-                f"(fixing a product in Keap does not re-sync the orders already posted)")
+        return (f"closes when the order is synced again without the warning: fix it in Keap, then re-sync the "
+                f"orders with {again} (fixing a product in Keap does not re-sync orders already posted)")
     return f"closes when its order is synced again without it ({again})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 # Each count a run records (syncsvc/sync/processing.py COUNT_KEYS and the rest), as a bookkeeper says it.
@@ -53,10 +54,18 @@ def count_label(key: str) -> str:
     return key.replace("_", " ")
 
 
+_PLURAL = re.compile(r"\b(orders|customers|invoices|receipts|memos|documents|payments|duplicates|items|lines)\b")
+
+
+def counted(n: int, label: str) -> str:
+    """`297 orders looked at`, `1 order looked at`."""
+    return f"{n} {_PLURAL.sub(lambda m: m.group(1)[:-1], label, count=1) if n == 1 else label}"
+
+
 def counts_in_words(counts: dict) -> str:
     """`297 orders looked at, 297 invoices created, ...`: the counts that are not zero, in a steady order."""
     keys = sorted((k for k, v in counts.items() if v), key=lambda k: (ORDER.index(k) if k in ORDER else len(ORDER), k))
-    return ", ".join(f"{counts[k]} {count_label(k)}" for k in keys)
+    return ", ".join(counted(counts[k], count_label(k)) for k in keys)
 
 
 def utc(moment: datetime | None) -> datetime | None:

@@ -230,6 +230,10 @@ def test_every_count_shown_has_a_label_in_words(books, capsys):
     assert report["runs"][0]["counts"]["customers_by_linked"] == 3  # the keys stay in --json
     labels = report["count_labels"]
     assert all(key in labels and "_" not in labels[key] for key in report["runs"][0]["counts"])
+    from syncsvc.reporting.words import count_label
+    from syncsvc.sync.processing import COUNT_KEYS
+
+    assert all("_" not in count_label(key) and count_label(key) != key for key in COUNT_KEYS)
 
 
 def test_watermarks_read_in_words_and_times_carry_their_zone(books, capsys):
