@@ -190,11 +190,14 @@ def _documents(session: Session, connection: str, order_ids) -> dict[int, str]:
 # -- grouping -------------------------------------------------------------------------------------
 
 
-def problems(issue: Issue) -> list[str]:
-    """The separate problems in an issue's reason, each without what belongs to this one order or payment."""
+def problems(issue: Issue, said: frozenset[str] = frozenset()) -> list[str]:
+    """The separate problems in an issue's reason, each without what belongs to this one order or payment;
+    those in `said` (an order's hold that its payment's own issue shows) left out."""
     found = []
     for part in _SPLIT.split(" ".join(issue.reason.split())):
         part = _ORDER_PREFIX.sub("", part, count=1)
+        if part in said:
+            continue
         unknown = _UNKNOWN_ITEM.match(part)
         if unknown:
             item = unknown.group("item")
@@ -227,8 +230,18 @@ def group(issues: list[Issue]) -> list[IssueGroup]:
     """Issues of the same kind and subject with the same problem (amounts aside), biggest group first
     within each kind; the kinds in KIND_ORDER."""
     groups: dict[tuple[str, str, str], IssueGroup] = {}
+    # A held payment (a waiting refund) holds its order with the same reason: said once, on the payment's
+    # line, which names the order and its QuickBooks document.
+    said: dict[int, set[str]] = defaultdict(set)
     for issue in issues:
-        for problem in problems(issue) or [issue.reason]:
+        if issue.subject == "payment" and issue.order_id is not None and issue.kind in ("held", "waiting"):
+            said[issue.order_id].add(_ORDER_PREFIX.sub("", " ".join(issue.reason.split()), count=1))
+    for issue in issues:
+        own = frozenset(said.get(issue.subject_id, ())) if issue.subject == "order" else frozenset()
+        found = problems(issue, own)
+        if not found and own and problems(issue):
+            continue  # every problem of the order is shown on its payments' lines
+        for problem in found or [issue.reason]:
             key = (issue.kind, issue.subject, _AMOUNT.sub("…", problem))
             g = groups.setdefault(key, IssueGroup(issue.kind, issue.subject, problem))
             if issue.subject_id not in g.seen:

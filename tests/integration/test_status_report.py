@@ -200,7 +200,8 @@ def test_payment_and_refund_issues_name_the_order_and_the_quickbooks_document(bo
     assert "1 payment: 556 (order 1002, QuickBooks Sales Receipt 1002)" in issues  # posted
     assert "1 payment: 557 (order 1002, QuickBooks Sales Receipt 1002)" in issues  # waits for 556
     assert "1 payment: 558 (order 1003, not in QuickBooks yet)" in issues  # its order is held
-    assert "1 order (1001)" in issues and "1 order (1003)" in issues
+    assert "1 order (1001)" not in issues and "1 order (1003)" not in issues  # their holds: the payments' lines
+    assert issues.count("left open on QuickBooks invoice 1001") == 1
 
     report = json.loads(books.status(capsys, "--json"))
     by_id = {(i["subject"], i["id"]): i for i in report["open_issues"]}
