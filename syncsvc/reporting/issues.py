@@ -81,6 +81,7 @@ class IssueGroup:
     issues: list[Issue] = field(default_factory=list)
     texts: set[str] = field(default_factory=set)
     seen: set[int] = field(default_factory=set)
+    as_said: str = ""
 
     @property
     def ids(self) -> list[int]:
@@ -193,6 +194,11 @@ def _documents(session: Session, connection: str, order_ids) -> dict[int, str]:
 def problems(issue: Issue, said: frozenset[str] = frozenset()) -> list[str]:
     """The separate problems in an issue's reason, each without what belongs to this one order or payment;
     those in `said` (an order's hold that its payment's own issue shows) left out."""
+    return list(dict.fromkeys(general for general, _ in _parts(issue, said)))
+
+
+def _parts(issue: Issue, said: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
+    """(the problem as it reads for any order, as it reads for this one) for each problem in the reason."""
     found = []
     for part in _SPLIT.split(" ".join(issue.reason.split())):
         part = _ORDER_PREFIX.sub("", part, count=1)
@@ -202,10 +208,11 @@ def problems(issue: Issue, said: frozenset[str] = frozenset()) -> list[str]:
         if unknown:
             item = unknown.group("item")
             for line in unknown.group("parts").split("; "):
-                found.append(f"{_line_problem(line)} (lines posted on item {item})")
+                general = f"{_line_problem(line)} (lines posted on item {item})"
+                found.append((general, general))
             continue
-        found.append(_without_own_id(part, issue))
-    return [p for p in dict.fromkeys(found) if p]
+        found.append((_without_own_id(part, issue), part))
+    return [(general, own) for general, own in found if general]
 
 
 def _line_problem(text: str) -> str:
@@ -238,18 +245,21 @@ def group(issues: list[Issue]) -> list[IssueGroup]:
             said[issue.order_id].add(_ORDER_PREFIX.sub("", " ".join(issue.reason.split()), count=1))
     for issue in issues:
         own = frozenset(said.get(issue.subject_id, ())) if issue.subject == "order" else frozenset()
-        found = problems(issue, own)
-        if not found and own and problems(issue):
+        found = _parts(issue, own)
+        if not found and own and _parts(issue):
             continue  # every problem of the order is shown on its payments' lines
-        for problem in found or [issue.reason]:
+        for problem, as_said in found or [(issue.reason, issue.reason)]:
             key = (issue.kind, issue.subject, _AMOUNT.sub("…", problem))
             g = groups.setdefault(key, IssueGroup(issue.kind, issue.subject, problem))
             if issue.subject_id not in g.seen:
                 g.seen.add(issue.subject_id)
                 g.issues.append(issue)
+                g.as_said = as_said
             g.texts.add(problem)
     for (kind, subject, template), g in groups.items():
-        if len(g.texts) > 1:
+        if len(g.issues) == 1:
+            g.problem = g.as_said  # one order: its problem as the sync said it, ids and all
+        elif len(g.texts) > 1:
             g.problem = template  # the amounts differ from one to the next
     rank = {kind: n for n, kind in enumerate(KIND_ORDER)}
     return sorted(groups.values(), key=lambda g: (rank.get(g.kind, len(rank)), g.kind, g.subject != "order",
@@ -287,8 +297,9 @@ def closes_when(subject: str, kind: str, reason: str) -> str:
                 "(if that is held or failed, fix that first)")
     if kind == "deleted":
         what = "QuickBooks Payment" if subject == "payment" else "QuickBooks document"
+        happened = "the money was received" if subject == "payment" else "the sale did happen"
         return (f"closes when that {what} is voided or deleted in QuickBooks (syncsvc looks once a day); if "
-                f"the sale did happen, nothing is wrong in QuickBooks, but the issue stays listed")
+                f"{happened}, nothing is wrong in QuickBooks, but the issue stays listed")
     if kind == "skipped" and subject == "order":
         if "QuickBooks integration" in reason:
             return ("does not close: the order came from QuickBooks, so there is nothing to do; it stays listed "
