@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test venv clean
+.PHONY: demo test venv clean image-check
 
 $(BIN)/syncsvc: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ demo: $(BIN)/syncsvc
 
 test: $(BIN)/syncsvc
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Builds the Docker image and runs it against the sandboxes (tests/image/image_check.py). Needs a
+# Docker engine (DOCKER_HOST), so it is not part of `make test`.
+image-check: $(BIN)/syncsvc
+	$(BIN)/python tests/image/image_check.py $(IMAGE_CHECK_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -147,7 +147,7 @@ def test_issues_are_grouped_by_the_fix_with_a_short_list_of_orders(books, capsys
     for n, order_id in enumerate(orders):
         reason = UNKNOWN.format(o=order_id) + f"order item {500 + n} 'Oil Filter': product 4 'Oil Filter' has no SKU"
         if order_id == 1003:
-            reason += f"; order item 900 'Labor (1 hr)' has no product"
+            reason += "; order item 900 'Labor (1 hr)' has no product"
         books.issue("order", order_id, "warning", reason)
     out = books.status(capsys)
     issues = _section(out, "Open issues")
