@@ -4,6 +4,7 @@ which secrets it expects, and that its HEALTHCHECK command passes against a real
 from __future__ import annotations
 
 import fnmatch
+import importlib.util
 import json
 import os
 import re
@@ -23,6 +24,7 @@ from .conftest import free_port, wait_until, write_config
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = REPO / "Dockerfile"
+ENTRYPOINT_SCRIPT = REPO / "docker" / "entrypoint.py"
 
 
 def instructions() -> list[tuple[str, str]]:
@@ -70,9 +72,20 @@ def container_config_path() -> Path:
     raise AssertionError(f"nothing is copied to SYNCSVC_CONFIG={target}")
 
 
+def entrypoint_module():
+    """docker/entrypoint.py, imported as a module (it is a script in the image)."""
+    spec = importlib.util.spec_from_file_location("syncsvc_docker_entrypoint", ENTRYPOINT_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def test_the_image_runs_the_daemon_command_as_a_non_root_user():
-    command = json.loads(only("ENTRYPOINT")) + json.loads(only("CMD"))
-    assert command == ["syncsvc", "run"]
+    [entrypoint] = json.loads(only("ENTRYPOINT"))
+    assert json.loads(only("CMD")) == ["run"]
+    # The entry point is docker/entrypoint.py, executable, and it execs `syncsvc ARGS` (checked below).
+    assert f"docker/entrypoint.py /usr/local/bin/{entrypoint}" in [rest for kw, rest in instructions() if kw == "COPY"]
+    assert os.access(ENTRYPOINT_SCRIPT, os.X_OK) and ENTRYPOINT_SCRIPT.read_text().startswith("#!/usr/bin/env python3")
     assert "run" in COMMAND_MODULES
     assert build_parser().parse_args(["run"]).handler.__module__ == "syncsvc.commands.run"
     assert only("FROM").startswith("python:3.11-slim")
@@ -129,7 +142,76 @@ def test_the_build_context_keeps_what_the_image_copies_and_migrations_sit_beside
                 copied[source] = workdir / dest if not dest.startswith("/") else PurePosixPath(dest)
     # db.py finds migrations/ two levels above syncsvc/store/db.py: true for an editable install in WORKDIR.
     assert copied["syncsvc"] == workdir / "syncsvc" and copied["migrations"] == workdir / "migrations"
-    assert f"pip install -e {workdir}" in " ".join(rest for kw, rest in instructions() if kw == "RUN")
+    assert re.search(rf"pip install (--[a-z-]+ )*-e {workdir}\b", " ".join(rest for kw, rest in instructions() if kw == "RUN"))
+
+
+def test_dependencies_are_installed_in_a_layer_before_the_source_is_copied():
+    """A code change must not download every dependency again: the layer that installs them only
+    depends on pyproject.toml, and the package goes in afterwards without resolving anything."""
+    steps = instructions()
+    deps = next(i for i, (kw, rest) in enumerate(steps) if kw == "RUN" and "pip install -r" in rest)
+    source = next(i for i, (kw, rest) in enumerate(steps) if kw == "COPY" and rest.split()[0] == "syncsvc")
+    assert deps < source
+    copied_before = [rest.split()[:-1] for kw, rest in steps[:deps] if kw == "COPY"]
+    assert copied_before == [["pyproject.toml"]]
+    assert "tomllib" in steps[deps][1] and "['project']['dependencies']" in steps[deps][1]
+    assert "['build-system']['requires']" in steps[deps][1]  # so the editable install needs no PyPI
+    package = next(rest for kw, rest in steps[source:] if kw == "RUN" and "pip install" in rest)
+    assert "--no-deps" in package and "--no-build-isolation" in package
+
+
+def test_a_config_started_from_the_example_keeps_its_database_on_the_volume():
+    """config.example.toml's relative SQLite path is relative to the config file's folder (config.py);
+    in the image that folder holds a link `state` to the volume, so the file lands on the volume."""
+    config_dir = PurePosixPath(env_values()["SYNCSVC_CONFIG"]).parent
+    volume = only("VOLUME")
+    runs = " ".join(rest for kw, rest in instructions() if kw == "RUN")
+    example = load_settings(REPO / "config.example.toml").state.database_url  # made absolute against REPO
+    relative = Path(make_url(example).database).relative_to(REPO)
+    assert relative.parts[0] == "state"
+    assert f"ln -s {volume} {config_dir}/state" in runs
+    assert make_url(load_settings(container_config_path()).state.database_url).database == f"{volume}/{relative.name}"
+
+
+def test_the_entrypoint_execs_syncsvc_with_its_arguments():
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    done = subprocess.run([sys.executable, str(ENTRYPOINT_SCRIPT), "--version"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("syncsvc "), done.stderr
+
+
+def test_the_entrypoint_names_the_directory_and_the_fix_when_the_state_is_not_writable(tmp_path, monkeypatch):
+    entry = entrypoint_module()
+    volume = tmp_path / "volume"
+    volume.mkdir()
+    assert entry.state_problem(volume / "syncsvc.sqlite3") is None
+    monkeypatch.setattr(entry.os, "access", lambda path, mode: Path(path) != volume)  # as a root-owned mount
+    monkeypatch.setattr(entry, "mount_point", lambda path: volume)
+    problem = entry.state_problem(volume / "syncsvc.sqlite3")
+    assert "\n" not in problem
+    assert f"{volume} is owned by uid {volume.stat().st_uid}" in problem
+    assert f"sudo chown -R {os.getuid()}:{os.getgid()} DIR" in problem and f"mounted at {volume}" in problem
+    # A database in the image's own filesystem (no volume there): the fix is the database_url.
+    monkeypatch.setattr(entry, "mount_point", lambda path: Path("/"))
+    assert "put [state].database_url on the volume" in entry.state_problem(volume / "syncsvc.sqlite3")
+
+
+def test_the_entrypoint_warns_when_the_healthcheck_cannot_reach_the_health_listener(tmp_path):
+    entry = entrypoint_module()
+    image = load_settings(container_config_path())
+    assert entry.HEALTH_PORT == image.service.health_port
+    assert entry.VOLUME == Path(only("VOLUME"))
+    assert entry.health_warning(image.service, "image") is None
+    example = load_settings(REPO / "config.example.toml")
+    warning = entry.health_warning(example.service, "syncsvc.toml")
+    assert "health_port = 0" in warning and 'health_bind = "0.0.0.0"' in warning
+    config = tmp_path / "syncsvc.toml"
+    config.write_text('[state]\ndatabase_url = "sqlite:///state/db.sqlite3"\n')
+    error, warnings = entry.checks(["-c", str(config), "run"])
+    assert error is None and len(warnings) == 1 and str(config) in warnings[0]
+    assert entry.checks(["--config", str(config), "db", "upgrade"]) == (None, [])
+    assert entry.checks(["--help"]) == (None, []) and entry.checks(["sandbox", "--orders", "5"]) == (None, [])
+    assert entry.command_and_config(["-v", f"--config={config}", "sync", "--orders", "1"]) == ("sync", str(config))
 
 
 def test_migrations_run_from_a_directory_named_by_the_environment(tmp_path):
