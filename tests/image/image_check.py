@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 import urllib.request
 import uuid
 from pathlib import Path
@@ -144,12 +145,24 @@ class Sandbox:
         self.proc = subprocess.Popen([*command, "sandbox", "--orders", str(orders), "--seed", "1"],
                                      stdout=self.log.open("w"), stderr=subprocess.STDOUT, cwd=workdir)
         text = wait_for("the sandbox to start", self._printed, 120)
-        config = text.split("Put these lines in your config file:", 1)[1].split("and set, in the environment", 1)[0]
-        self.config_lines = config.strip()
+        # Only the API sections are taken (the state and health settings stay the image's). The sandbox
+        # either writes a complete config file for itself or prints the lines to put in one.
+        written = re.search(r"^Sandboxes are running\. Wrote (.+), a complete config", text, re.M)
+        if written:
+            path = Path(written.group(1))
+            raw = tomllib.loads((path if path.is_absolute() else workdir / path).read_text())
+        else:
+            block = text.split("Put these lines in your config file:", 1)[1].split("and set, in the environment", 1)[0]
+            raw = tomllib.loads(block)
+        apis = {section: raw[section] for section in ("infusionsoft", "quickbooks")}
+        self.config_lines = "\n".join(
+            f"[{section}]\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items())
+            for section, values in apis.items())
         self.env = dict(re.findall(r"^export (SYNCSVC_[A-Z_]+)=(\S+)$", text, re.M))
-        connect = re.search(r"connect quickbooks --realm-id (\S+) --refresh-token (\S+)", text)
-        self.realm_id, self.refresh_token = connect.group(1), connect.group(2)
-        self.rest_base_url = re.search(r'rest_base_url = "([^"]+)"', text).group(1)
+        token = (re.search(r"QuickBooks refresh token: (\S+)", text)
+                 or re.search(r"connect quickbooks .*--refresh-token (?!-\s)(\S+)", text))
+        self.realm_id, self.refresh_token = str(apis["quickbooks"]["realm_id"]), token.group(1)
+        self.rest_base_url = apis["infusionsoft"]["rest_base_url"]
 
     def _printed(self):
         if self.proc.poll() is not None:
@@ -449,6 +462,10 @@ class ImageCheck:
         return f"order {order_id}: {done.stdout.strip()[:80]}...; served by the daemon"
 
     def stop_idle(self):
+        def idle():
+            status = json.loads(docker("exec", self.name, "syncsvc", "status", "--json", check=True).stdout)
+            return not status["runs"] or status["runs"][0]["status"] != "running"
+        wait_for("the daemon to be between cycles", idle, 120, 1)
         return self.timed_stop("between cycles")
 
     def cleanup(self):
