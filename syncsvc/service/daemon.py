@@ -1,8 +1,18 @@
 """`syncsvc run`: one sync cycle every interval until SIGTERM/SIGINT, for one connection.
 
-Startup: schema check and upgrade, then the connection's lease (wait for it,
-or exit, while another daemon holds it), then the health listener and the
-scheduler. APScheduler fires the cycle job; `max_instances=1` means never two
+Startup: schema check and upgrade, then the checks no cycle could pass
+(`check_can_sync`: the secrets in the environment, a connected QuickBooks company
+whose tokens decrypt and are not marked "reconnect"; nothing is sent to either
+API): one that fails ends the process with exit 1 and one line, instead of a
+daemon logging the same error every cycle. Then the connection's lease (wait
+for it, or exit, while another daemon holds it), then the health listener and
+the scheduler.
+
+A connection that stops syncing while the daemon runs is paused: each cycle
+logs one line saying what to do, and whether that needs a restart. The config
+file and the environment (keys, SYNCSVC_SECRET_KEY) are read only at start, so
+a new key or setting does; `syncsvc connect quickbooks` (with the daemon's
+SYNCSVC_SECRET_KEY) does not: the next cycle reads the new tokens. APScheduler fires the cycle job; `max_instances=1` means never two
 cycles at once, and a firing that finds the cycle still running is turned
 into exactly one follow-up run (coalesced, never queued, never silently
 dropped). A run that comes due late (the machine slept) runs once, late,
@@ -29,8 +39,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import SQLAlchemyError
 
 from syncsvc import apievents, stopping
-from syncsvc.config import Settings
-from syncsvc.errors import SyncsvcError
+from syncsvc.config import ENV, Settings
+from syncsvc.errors import ConfigError, SyncsvcError
 from syncsvc.infusionsoft.errors import InfusionsoftActionRequired
 from syncsvc.service.health import Health, HealthServer
 from syncsvc.service.locking import ConnectionLease, LeaseFence, LeaseKeeper, LockHeld
@@ -43,6 +53,7 @@ from syncsvc.tokens import ReconnectRequired
 log = logging.getLogger(__name__)
 
 PAUSING_ERRORS = (ReconnectRequired, InfusionsoftActionRequired)  # a person must act; retrying each order cannot help
+RESTART = "then restart the daemon (it reads its config file and environment only when it starts)"
 JOB_ID = "sync-cycle"
 QUEUE_POLL_SECONDS = 5.0  # how often the daemon looks for orders queued by `syncsvc sync --orders`
 
@@ -67,6 +78,7 @@ class Daemon:
     def run(self) -> int:
         name = self.settings.connection.name
         ensure_schema(self.settings.state.database_url)
+        check_can_sync(self.settings)
         from syncsvc.sync.wiring import state_store
 
         self._state = state_store(self.settings)
@@ -214,7 +226,10 @@ class Daemon:
             self._on_lease_lost()  # another process holds the connection now: this daemon stops
             return self._finished("error", started, f"sync cycle stopped: {exc}")
         except PAUSING_ERRORS as exc:
-            return self._finished("paused", started, f"connection {self.settings.connection.name} paused: {exc}")
+            return self._finished("paused", started, self._paused(exc, pause_fix(exc)))
+        except ConfigError as exc:
+            # A setting, a secret or the key of the stored tokens: all read at start, so the fix needs a restart.
+            return self._finished("paused", started, self._paused(exc, RESTART))
         except SyncsvcError as exc:
             return self._finished("error", started, f"sync cycle failed: {exc}")
         except Exception as exc:  # noqa: BLE001 - the daemon outlives one bad cycle; the trace is at debug level
@@ -231,6 +246,9 @@ class Daemon:
             self.health.succeeded(status, failed)
             m.set("syncsvc_last_success_timestamp_seconds", self.health.last_success_at)
         return self._finished(status, started, f"cycle {summary.run_id} {status}: {summary.line()}", error=False)
+
+    def _paused(self, exc: Exception, fix: str) -> str:
+        return f"connection {self.settings.connection.name} paused: {' '.join(str(exc).split())}; {fix}"
 
     def _count(self, summary) -> None:
         m = self.metrics
@@ -250,6 +268,74 @@ class Daemon:
         else:
             log.info("%s (%.1f s)", message, duration)
         return status
+
+
+def pause_fix(exc: Exception) -> str:
+    """Whether the fix of a pause needs a restart of this daemon."""
+    if isinstance(exc, ReconnectRequired):
+        return (f"no restart needed: once `syncsvc connect quickbooks` has stored new tokens (with this daemon's "
+                f"{ENV['secret_key']}), the next cycle syncs again")
+    return RESTART  # a new Keap key or refresh token (environment) or [infusionsoft].api (config file)
+
+
+def check_can_sync(settings: Settings) -> None:
+    """Raise a one-line SyncsvcError for what would make every cycle fail until a person acts: a secret
+    missing from the environment, a URL refused, no connected QuickBooks company, stored tokens that
+    do not decrypt with SYNCSVC_SECRET_KEY or that QuickBooks refused. Reads the state database only;
+    sends nothing to either API (an outage at start is retried by the cycles, not fatal)."""
+    from syncsvc.quickbooks.client import PROVIDER
+    from syncsvc.quickbooks.endpoints import Endpoints
+    from syncsvc.store.tokens import SqlTokenStore, TokenCipher
+    from syncsvc.sync.wiring import infusionsoft_client, infusionsoft_token_store
+
+    cipher = TokenCipher.from_settings(settings)  # SYNCSVC_SECRET_KEY
+    settings.secret("quickbooks_client_id")
+    settings.secret("quickbooks_client_secret")
+    Endpoints.from_settings(settings.quickbooks)
+    name, url = settings.connection.name, settings.state.database_url
+    connect = connect_command(settings)
+    configured = settings.quickbooks.realm_id
+    realms = SqlTokenStore.accounts(url, connection=name, provider=PROVIDER)
+    if configured and configured not in realms:
+        raise ConfigError(f"QuickBooks company {configured} ([quickbooks].realm_id in {settings.source}) is not "
+                          f"connected on connection {name!r}: run `{connect}`, then start the daemon again")
+    if not configured and not realms:
+        raise ConfigError(f"no QuickBooks company is connected on connection {name!r} ({settings.source}, state "
+                          f"database {_shown(url)}): run `{connect}`, then start the daemon again")
+    if not configured and len(realms) > 1:
+        raise ConfigError(f"several QuickBooks companies are connected on connection {name!r} ({', '.join(realms)}): "
+                          f"set [quickbooks].realm_id in {settings.source}")
+    realm = configured or realms[0]
+    store = SqlTokenStore(url, connection=name, provider=PROVIDER, account=realm, cipher=cipher)
+    try:
+        store.load()
+    except ConfigError:
+        raise ConfigError(f"the stored tokens of QuickBooks company {realm} (connection {name!r}) cannot be decrypted "
+                          f"with {ENV['secret_key']}: start the daemon with the key they were stored with, or "
+                          f"run `{connect}` with this one") from None
+    if store.reconnect_reason():
+        raise ConfigError(f"QuickBooks company {realm} needs reconnecting (QuickBooks refused its refresh token): "
+                          f"run `{connect}`, then start the daemon again")
+    with infusionsoft_client(settings):  # its URLs and secrets, as a cycle builds it (nothing is sent)
+        pass
+    keap_tokens = infusionsoft_token_store(settings)
+    if keap_tokens is not None:
+        try:
+            keap_tokens.load()
+        except ConfigError:
+            raise ConfigError(f"the stored Infusionsoft tokens of connection {name!r} cannot be decrypted with "
+                              f"{ENV['secret_key']}: start the daemon with the key they were stored with") from None
+
+
+def connect_command(settings: Settings) -> str:
+    config = "" if settings.source.startswith("<") else f"-c {settings.source} "
+    return f"syncsvc {config}connect quickbooks"
+
+
+def _shown(database_url: str) -> str:
+    from syncsvc.store.db import redacted
+
+    return redacted(database_url)
 
 
 def held_orders(state) -> int:

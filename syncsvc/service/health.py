@@ -16,10 +16,23 @@ from syncsvc.service.metrics import Metrics
 log = logging.getLogger(__name__)
 
 
+# What a finished cycle's outcome says about the connection. "ok" and "failed" (the cycle ran to its
+# end; orders that failed on their own data are retried and counted, not a reason to restart) are
+# successes; "paused" (a person must act: reconnect QuickBooks, a new key) and "error" (the cycle could
+# not run) mean the connection cannot sync. A cycle cut short by a stop changes nothing.
+CANNOT_SYNC = ("paused", "error")
+
+
 @dataclass
 class Health:
-    """Healthy while the last successful cycle is younger than `healthy_within` seconds (and for
-    that long after start, so a daemon still on its first cycle is not reported dead)."""
+    """The connection's state for /healthz, from the last finished cycle:
+
+    - `starting` (200) until the first cycle ends, for at most `healthy_within` seconds after
+      start (then `stale`, 503, as below);
+    - `ok` (200) while the last cycle ran to its end less than `healthy_within` seconds ago,
+      `stale` (503) once it is older (a cycle hangs);
+    - `paused` or `error` (503) while the last cycle ended so: the connection cannot sync.
+    """
 
     healthy_within: float
     started_at: float = field(default_factory=time.time)
@@ -39,9 +52,11 @@ class Health:
     def report(self, now: float | None = None) -> tuple[bool, dict]:
         now = now or time.time()
         with self._lock:
-            if self.last_success_at is not None:
-                age = now - self.last_success_at
-                healthy, state = age <= self.healthy_within, "ok" if age <= self.healthy_within else "stale"
+            if self.last_status in CANNOT_SYNC:
+                healthy, state = False, self.last_status
+            elif self.last_success_at is not None:
+                healthy = now - self.last_success_at <= self.healthy_within
+                state = "ok" if healthy else "stale"
             else:
                 healthy = now - self.started_at <= self.healthy_within
                 state = "starting" if healthy else "stale"
