@@ -87,9 +87,9 @@ def state_problem(database: Path) -> str | None:
         fix = (f"put [state].database_url on the volume {VOLUME}, e.g. "
                f"database_url = \"sqlite:///{VOLUME}/syncsvc.sqlite3\" as in the image's /etc/syncsvc/config.toml")
     else:
-        fix = (f"on the Docker host, give the directory mounted at {mount} to that user "
-               f"(`sudo chown -R {uid}:{gid} DIR`), or mount a named volume there instead "
-               f"(-v syncsvc-state:{mount})")
+        fix = (f"give what is mounted at {mount} to that user: a host directory with `sudo chown -R {uid}:{gid} DIR` "
+               f"on the Docker host, a named volume with `docker run --rm --user 0 -v VOLUME:{mount} "
+               f"--entrypoint chown syncsvc -R {uid}:{gid} {mount}`")
     return (f"the state database {database} cannot be written by the container's user (uid {uid}): "
             f"{blocked} is {owner}; {fix}")
 

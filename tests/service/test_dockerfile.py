@@ -191,6 +191,7 @@ def test_the_entrypoint_names_the_directory_and_the_fix_when_the_state_is_not_wr
     assert "\n" not in problem
     assert f"{volume} is owned by uid {volume.stat().st_uid}" in problem
     assert f"sudo chown -R {os.getuid()}:{os.getgid()} DIR" in problem and f"mounted at {volume}" in problem
+    assert f"--entrypoint chown syncsvc -R {os.getuid()}:{os.getgid()} {volume}`" in problem  # a named volume
     # A database in the image's own filesystem (no volume there): the fix is the database_url.
     monkeypatch.setattr(entry, "mount_point", lambda path: Path("/"))
     assert "put [state].database_url on the volume" in entry.state_problem(volume / "syncsvc.sqlite3")
