@@ -2,16 +2,27 @@
 
     .venv/bin/python bench/sync_backfill.py                  # 10,000 orders
     .venv/bin/python bench/sync_backfill.py --orders 100000
+    .venv/bin/python bench/sync_backfill.py --orders 2000 --real-limits [--time-scale 10] [--qbo-latency 0.25]
 
 Both sandboxes run in a child process (bench/sandboxes.py) so that this
 process holds only the service: its peak RSS is the service's. The sync is
 one `run_cycle` through the real clients over loopback, with a SQLite state
-database in a temporary directory (or --database-url). The sandboxes run
-without production quotas or latency; the table also shows how long the same
-requests take at the production limits, which is what a bookkeeper waits on.
+database in a temporary directory (or --database-url).
 
-Targets (issue): Infusionsoft calls per order <= 0.02, QuickBooks requests per
-posted document <= 1.1, peak memory < 250 MB at 10,000 and at 100,000 orders.
+By default QuickBooks runs without quotas or latency (the client's own pacing
+raised to match), so the wall time is what the code can do. With --real-limits
+the QBO sandbox enforces QuickBooks' limits (500 requests and 40 batch requests
+per window, 10 in flight) on a window shortened to 60/K seconds, the client
+paces with its default margins (450, 36, 4) on the same window, and every
+answer takes --qbo-latency seconds of real time (not scaled).
+
+Either way, the projected production wall time replays the measured trace of
+QBO requests (the time the client spent before each request, and each answer's
+time) through the client's pacing on 60-second windows; see `project()`.
+
+Targets (issue 13): 10,000 orders in <= 20 minutes at production limits, no
+429 from QuickBooks, QBO requests per posted document <= 0.1, Infusionsoft calls
+per order <= 0.02, CPU <= 8 ms per order, peak memory < 250 MB.
 """
 
 from __future__ import annotations
@@ -26,7 +37,8 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections import Counter
+from collections import Counter, deque
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -38,8 +50,12 @@ BENCH_DIR = Path(__file__).resolve().parent
 PASSPHRASE = "bench-only-secret"
 # Production limits a real backfill waits on.
 KEAP_CALLS_PER_MINUTE = 240  # service key quota (also 10/s)
-QBO_REQUESTS_PER_MINUTE = 500  # per realm and app
-TARGETS = {"keap_per_order": 0.02, "qbo_per_document": 1.1, "peak_mb": 250.0}
+QBO_BATCH_LIMIT_PER_MINUTE = 40  # QBO's own limit on /batch per realm (the client keeps under it: 36)
+QBO_BATCH_MAX_ITEMS = 30
+PRODUCTION_WINDOW_SECONDS = 60.0
+UNLIMITED = 10**9
+TARGETS = {"minutes_per_10k_orders": 20.0, "throttled": 0, "qbo_per_document": 0.1, "keap_per_order": 0.02,
+           "cpu_ms_per_order": 8.0, "peak_mb": 250.0}
 _METHOD = re.compile(rb"<methodName>([^<]+)</methodName>")
 _QUERY_ENTITY = re.compile(r"\bFROM\s+(\w+)", re.IGNORECASE)
 
@@ -50,6 +66,8 @@ class CallCounter:
     def __init__(self) -> None:
         self.keap: Counter = Counter()
         self.qbo: Counter = Counter()
+        self.batch_items: Counter = Counter()  # operations inside batch requests, by operation and entity
+        self.batch_sizes: Counter = Counter()  # batch requests by their number of operations
 
     def keap_request(self, request: httpx.Request) -> None:
         found = _METHOD.search(request.content or b"")
@@ -65,14 +83,88 @@ class CallCounter:
         else:
             entity = path.rstrip("/").split("/")[-1] if request.method == "POST" else path.split("/")[-2]
             kind = f"{request.method} {entity}"
+            if kind == "POST batch":
+                self._count_batch_items(request.body)
         self.qbo[kind] += 1
 
+    def _count_batch_items(self, body) -> None:
+        try:
+            items = json.loads(body)["BatchItemRequest"]
+        except (TypeError, ValueError, KeyError):
+            self.batch_items["(unreadable)"] += 1
+            return
+        self.batch_sizes[len(items)] += 1
+        for item in items:
+            entity = next((k for k in item if k not in ("bId", "operation", "optionsData")), "?")
+            self.batch_items[f"{item.get('operation', '?')} {entity}"] += 1
 
-def start_sandboxes(orders: int, seed: int) -> tuple[subprocess.Popen, dict]:
-    child = subprocess.Popen(
-        [sys.executable, str(BENCH_DIR / "sandboxes.py"), "--orders", str(orders), "--seed", str(seed)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )
+
+class RequestTrace:
+    """Wraps the company's limits: for each QBO request (every attempt), when the client wanted to send it,
+    when its pacing let it go, when its answer was in, and whether it was a batch. Times from perf_counter."""
+
+    def __init__(self, limits) -> None:
+        self._limits = limits
+        self.requests: list[tuple[float, float, float, bool]] = []
+
+    @contextmanager
+    def slot(self, batch: bool = False):
+        wanted = time.perf_counter()
+        with self._limits.slot(batch=batch):
+            sent = time.perf_counter()
+            try:
+                yield
+            finally:
+                self.requests.append((wanted, sent, time.perf_counter(), batch))
+
+    def __getattr__(self, name):
+        return getattr(self._limits, name)
+
+
+def project(trace: list, started: float, ended: float, *, window: float, requests_per_window: int,
+            batches_per_window: int, extra_per_answer: float = 0.0) -> float:
+    """Seconds the same sync takes when the client's pacing runs on `window`-second windows.
+
+    The client is sequential: before each request it works (CPU, state database, Keap calls) for as long as
+    it did in the measured run (the time from the previous answer to wanting to send this one), then waits
+    for its pacing (at most `requests_per_window` requests and `batches_per_window` batch requests in any
+    `window` seconds, stamped when sent, as syncsvc.quickbooks.limits does), then waits for the answer as
+    long as it did (plus `extra_per_answer`). With the run's own window this reproduces its wall time (a
+    check of the model); with 60 s it projects production."""
+    sends: deque = deque(maxlen=requests_per_window)
+    batch_sends: deque = deque(maxlen=batches_per_window)
+    t = 0.0
+    previous = started
+    for wanted, sent, answered, is_batch in trace:
+        t += wanted - previous
+        wait = 0.0
+        if len(sends) == requests_per_window:
+            wait = sends[0] + window - t
+        if is_batch and len(batch_sends) == batches_per_window:
+            wait = max(wait, batch_sends[0] + window - t)
+        t += max(0.0, wait)
+        sends.append(t)
+        if is_batch:
+            batch_sends.append(t)
+        t += answered - sent + extra_per_answer
+        previous = answered
+    return t + (ended - previous)
+
+
+def run_latency(args) -> float:
+    """Seconds the sandbox takes per answer in this run: none without --real-limits; --qbo-latency, divided
+    by K with --scale-latency."""
+    if not args.real_limits:
+        return 0.0
+    return args.qbo_latency / args.time_scale if args.scale_latency else args.qbo_latency
+
+
+def start_sandboxes(args) -> tuple[subprocess.Popen, dict]:
+    command = [sys.executable, str(BENCH_DIR / "sandboxes.py"), "--orders", str(args.orders), "--seed", str(args.seed)]
+    if args.real_limits:
+        command += ["--real-limits", "--time-scale", str(args.time_scale), "--qbo-latency", str(run_latency(args)),
+                    "--qbo-batch-item-latency", str(args.qbo_batch_item_latency)]
+    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     line = child.stdout.readline()
     if not line:
         raise SystemExit(f"the sandbox process exited ({child.wait()}) before it was ready")
@@ -86,14 +178,22 @@ def stop_sandboxes(child: subprocess.Popen) -> dict:
     return json.loads(line) if line else {}
 
 
-def settings_for(info: dict, database_url: str, batch_size: int, api: str = "rest"):
+def settings_for(info: dict, database_url: str, batch_size: int, api: str = "rest", window: float | None = None):
+    """The service's settings for the bench. window=None: QBO pacing raised out of the way (the sandbox has no
+    quotas either); else the client's default pacing (450 requests, 36 batches, 4 in flight) per `window`
+    seconds, and a 429's wait scaled the same way (60 s in production)."""
     from syncsvc.config import settings_from_dict
 
+    quickbooks = {"api_base_url": info["qbo_api_base_url"], "discovery_url": info["qbo_discovery_url"],
+                  "realm_id": info["realm"]}
+    if window is None:
+        quickbooks.update(requests_per_minute=UNLIMITED, batch_requests_per_minute=UNLIMITED)
+    else:
+        quickbooks.update(rate_window_seconds=window, throttle_wait_seconds=window)
     return settings_from_dict({
         "infusionsoft": {"api": api, "base_url": info["keap_url"], "rest_base_url": info["keap_rest_url"],
                          "requests_per_second": 10**6, "requests_per_minute": 10**9},
-        "quickbooks": {"api_base_url": info["qbo_api_base_url"], "discovery_url": info["qbo_discovery_url"],
-                       "realm_id": info["realm"], "requests_per_minute": 10**9},
+        "quickbooks": quickbooks,
         "state": {"database_url": database_url},
         "sync": {"batch_size": batch_size},
     }, where="<bench>")
@@ -113,15 +213,19 @@ def prepare_state(info: dict, database_url: str) -> None:
                   cipher=TokenCipher(PASSPHRASE)).save(token_set_from_response(info["tokens"]))
 
 
-def run_backfill(settings, counter: CallCounter):
-    """One cycle, wired like syncsvc.sync.wiring.open_parts, with counting hooks on both clients."""
+def run_backfill(settings, counter: CallCounter, traces: list):
+    """One cycle, wired like syncsvc.sync.wiring.open_parts, with counting hooks on both clients and the
+    QBO requests traced (appended to `traces`)."""
     from syncsvc.infusionsoft.client import InfusionsoftClient
     from syncsvc.quickbooks.client import open_company
     from syncsvc.sync.cycle import run_cycle
     from syncsvc.sync.wiring import state_store
 
     state = state_store(settings)
-    qb = open_company(settings).client()
+    company = open_company(settings)
+    company.limits = RequestTrace(company.limits)
+    traces.append(company.limits)
+    qb = company.client()
     qb.session.hooks["response"].append(counter.qbo_response)
     if settings.infusionsoft.api == "rest":
         from syncsvc.infusionsoft.rest.client import KeapRestClient
@@ -162,51 +266,107 @@ def main() -> int:
                         help=f"[sync].batch_size (default: the service's, {default_batch})")
     parser.add_argument("--api", choices=("rest", "xmlrpc"), default="rest",
                         help="the Keap API to read: REST v2 (default) or XML-RPC")
+    parser.add_argument("--real-limits", action="store_true",
+                        help="QuickBooks' real limits (500 requests, 40 batches a window, 10 in flight) and latency, "
+                             "the client on its default pacing, on a window of 60/K seconds")
+    parser.add_argument("--time-scale", type=float, default=10.0, metavar="K",
+                        help="with --real-limits: the rate window is 60/K seconds (default 10: 6 s); latency is "
+                             "not scaled")
+    parser.add_argument("--qbo-latency", type=float, default=0.25, metavar="SECONDS",
+                        help="seconds per QBO answer (default 0.25): real time with --real-limits, else only "
+                             "assumed in the projection")
+    parser.add_argument("--scale-latency", action="store_true",
+                        help="with --real-limits: divide the latency by K too (a miniature of production whose "
+                             "pacing binds as it would; the projection adds the rest back to each answer)")
+    parser.add_argument("--qbo-batch-item-latency", type=float, default=0.0, metavar="SECONDS",
+                        help="with --real-limits: extra seconds a batch answer takes per item, real time, never "
+                             "scaled (default 0)")
     parser.add_argument("--database-url", help="state database (default: SQLite in a temporary directory)")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="also report the Python-heap peak (slows the sync down about 2x)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object as well")
     args = parser.parse_args()
+    if args.time_scale <= 0:
+        parser.error("--time-scale must be > 0")
 
-    print(f"Generating {args.orders:,} orders in the sandbox process (reading Keap through {args.api})...", flush=True)
-    child, info = start_sandboxes(args.orders, args.seed)
+    mode = (f"real limits, window {60 / args.time_scale:g} s (K={args.time_scale:g}), "
+            f"{run_latency(args):g} s per answer" if args.real_limits else "no quotas or latency")
+    print(f"Generating {args.orders:,} orders in the sandbox process (reading Keap through {args.api}; QBO: {mode})...",
+          flush=True)
+    child, info = start_sandboxes(args)
     try:
         with tempfile.TemporaryDirectory(prefix="syncsvc-bench-") as tmp:
             database_url = args.database_url or f"sqlite:///{Path(tmp) / 'state.sqlite3'}"
             prepare_state(info, database_url)
-            settings = settings_for(info, database_url, args.batch_size, args.api)
+            window = 60.0 / args.time_scale if args.real_limits else None
+            settings = settings_for(info, database_url, args.batch_size, args.api, window)
             counter = CallCounter()
+            traces: list[RequestTrace] = []
             rss_before = rss_mb()
             if args.tracemalloc:
                 tracemalloc.start()
             print(f"Account generated in {info['generated_seconds']} s; syncing...", flush=True)
             started = time.perf_counter()
             cpu_started = time.process_time()
-            summary = run_backfill(settings, counter)
-            seconds = time.perf_counter() - started
+            summary = run_backfill(settings, counter, traces)
+            ended = time.perf_counter()
             cpu_seconds = time.process_time() - cpu_started
             heap_peak = tracemalloc.get_traced_memory()[1] / 2**20 if args.tracemalloc else None
             peak = peak_rss_mb()
     finally:
-        qbo_held = stop_sandboxes(child).get("qbo_counts", {})
+        held = stop_sandboxes(child)
+    load = os.getloadavg()
 
-    figures = compute_figures(args, info, summary, counter, seconds, cpu_seconds, rss_before, peak, heap_peak, qbo_held)
+    trace = traces[0].requests if traces else []
+    figures = compute_figures(args, info, summary, counter, settings, trace, started, ended, cpu_seconds,
+                              rss_before, peak, heap_peak, held, load)
     print_report(figures, summary, counter)
     if args.json:
         print(json.dumps(figures, default=str))
     return 0 if summary.ok else 1
 
 
-def compute_figures(args, info, summary, counter, seconds, cpu_seconds, rss_before, peak, heap_peak, qbo_held) -> dict:
+def compute_figures(args, info, summary, counter, settings, trace, started, ended, cpu_seconds, rss_before, peak,
+                    heap_peak, held, load) -> dict:
     c = summary.counts
+    qs = settings.quickbooks
+    defaults = type(qs)()  # production pacing: the client's defaults (450, 36 per 60 s)
+    seconds = ended - started
     documents = c["invoices"] + c["sales_receipts"] + c["payments"]
     keap_calls = sum(counter.keap.values())
     qbo_requests = sum(counter.qbo.values())
-    qbo_writes = sum(n for kind, n in counter.qbo.items() if not kind.startswith(("query", "GET")))
-    keap_minutes = keap_calls / KEAP_CALLS_PER_MINUTE
-    qbo_minutes = qbo_requests / QBO_REQUESTS_PER_MINUTE
+    batches = counter.qbo.get("POST batch", 0)
+    batch_ops = sum(counter.batch_items.values())
+    writes_alone = sum(n for kind, n in counter.qbo.items()
+                       if not kind.startswith(("query", "GET")) and kind != "POST batch")
+    write_ops = batch_ops + writes_alone
+    traffic = held.get("qbo_traffic", {})
+
+    # The run's latency is in each measured answer time; the projection adds what production adds on top:
+    # all of --qbo-latency without --real-limits, (1 - 1/K) of it with --scale-latency, nothing otherwise.
+    extra = args.qbo_latency - run_latency(args)
+    projected = project(trace, started, ended, window=PRODUCTION_WINDOW_SECONDS,
+                        requests_per_window=defaults.requests_per_minute,
+                        batches_per_window=defaults.batch_requests_per_minute, extra_per_answer=extra)
+    replayed = project(trace, started, ended, window=qs.rate_window_seconds,
+                       requests_per_window=qs.requests_per_minute, batches_per_window=qs.batch_requests_per_minute)
+    paced = sum(sent - wanted for wanted, sent, _, _ in trace)
+    answers = sum(answered - sent for _, sent, answered, _ in trace) + extra * len(trace)
+    client_work = seconds - paced - sum(answered - sent for _, sent, answered, _ in trace)
+    # The last batch (request) cannot leave before this many minutes: a sliding window lets the first 36 (450)
+    # go at once, the next 36 a minute later, and so on.
+    pacing_bound = max((batches - 1) // defaults.batch_requests_per_minute if batches else 0,
+                       (qbo_requests - 1) // defaults.requests_per_minute if qbo_requests else 0)
+    busy = (answers + client_work) / 60
     return {
         "api": args.api,
+        "mode": "real_limits" if args.real_limits else "unlimited",
+        "time_scale": args.time_scale if args.real_limits else None,
+        "window_seconds": qs.rate_window_seconds,
+        "qbo_latency": args.qbo_latency,
+        "run_latency": run_latency(args),
+        "qbo_batch_item_latency": args.qbo_batch_item_latency if args.real_limits else None,
+        "load_average": [round(x, 2) for x in load],
         "orders_generated": args.orders,
         "orders_synced": c["orders"],
         "invoices": c["invoices"], "sales_receipts": c["sales_receipts"], "payments": c["payments"],
@@ -215,47 +375,110 @@ def compute_figures(args, info, summary, counter, seconds, cpu_seconds, rss_befo
         "posted_documents": documents,
         "seconds": round(seconds, 1),
         "cpu_seconds": round(cpu_seconds, 1),
+        "cpu_ms_per_order": cpu_seconds * 1000 / c["orders"] if c["orders"] else 0.0,
         "orders_per_minute": round(c["orders"] / seconds * 60) if seconds else 0,
         "keap_calls": keap_calls,
         "keap_per_order": keap_calls / c["orders"] if c["orders"] else 0.0,
         "qbo_requests": qbo_requests,
-        "qbo_writes": qbo_writes,
+        "qbo_requests_traced": len(trace),
+        "qbo_batches": batches,
+        "qbo_batch_ops": batch_ops,
+        "qbo_writes_alone": writes_alone,
+        "ops_per_batch": batch_ops / batches if batches else 0.0,
+        "batch_sizes": dict(sorted(counter.batch_sizes.items())),
         "qbo_per_document": qbo_requests / documents if documents else 0.0,
+        "throttled": traffic.get("throttled"),
+        "throttled_by": traffic.get("throttled_by"),
         "rss_before_mb": round(rss_before, 1),
         "peak_rss_mb": round(peak, 1),
         "heap_peak_mb": round(heap_peak, 1) if heap_peak is not None else None,
-        "production_keap_minutes": round(keap_minutes, 1),
-        "production_qbo_minutes": round(qbo_minutes, 1),
+        # At production limits (minutes).
+        "projected_minutes": round(projected / 60, 1),
+        "target_minutes": round(TARGETS["minutes_per_10k_orders"] * args.orders / 10_000, 1),
+        "batch_bound_minutes": round(write_ops / QBO_BATCH_MAX_ITEMS / QBO_BATCH_LIMIT_PER_MINUTE, 1),
+        "pacing_bound_minutes": round(pacing_bound, 1),
+        "busy_minutes": round(busy, 1),
+        "qbo_answer_minutes": round(answers / 60, 1),
+        "client_work_minutes": round(client_work / 60, 1),
+        "not_overlapped_minutes": round(projected / 60 - pacing_bound, 1),
+        "keap_quota_minutes": round(keap_calls / KEAP_CALLS_PER_MINUTE, 1),
+        # This run: its pacing waits, and the model replayed on its own window (should give its wall time).
+        "paced_seconds": round(paced, 1),
+        "replayed_seconds": round(replayed, 1),
         "generated_seconds": info["generated_seconds"],
-        "qbo_held": qbo_held,
+        "qbo_held": held.get("qbo_counts", {}),
     }
+
+
+def batch_size_bands(sizes: Counter) -> list[tuple[str, int]]:
+    bands = [("30", 30, 30), ("20-29", 20, 29), ("10-19", 10, 19), ("2-9", 2, 9), ("1", 1, 1)]
+    return [(label, sum(n for size, n in sizes.items() if low <= size <= high)) for label, low, high in bands]
 
 
 def print_report(f: dict, summary, counter: CallCounter) -> None:
     def verdict(value, target, lower=True):
+        if value is None:
+            return "(not measured)"
         return "ok" if (value <= target if lower else value >= target) else "MISSED"
 
+    t = TARGETS
+    if f["mode"] == "real_limits":
+        run_mode = (f"QBO at its real limits on a {f['window_seconds']:g} s window (K={f['time_scale']:g}), "
+                    f"{f['run_latency']:g} s per answer; {f['paced_seconds']:,.1f} s waiting on the client's pacing")
+        if f["run_latency"] == f["qbo_latency"]:
+            latency = f"answers as measured ({f['qbo_latency']:g} s latency each, real time)"
+        else:
+            latency = (f"answers as measured ({f['run_latency']:g} s latency each) "
+                       f"+ {f['qbo_latency'] - f['run_latency']:g} s each")
+    else:
+        run_mode = "sandboxes without quotas or latency"
+        latency = f"answers as measured + {f['qbo_latency']:g} s assumed latency each"
+    load = "/".join(f"{x:.2f}" for x in f["load_average"])
     rows = [
         ("orders synced", f"{f['orders_synced']:,}", ""),
         ("posted documents", f"{f['posted_documents']:,}",
          f"{f['invoices']:,} invoices, {f['sales_receipts']:,} receipts, {f['payments']:,} payments"),
-        ("wall time", f"{f['seconds']:,.1f} s", f"{f['cpu_seconds']:,.1f} s CPU in the service process"),
-        ("orders per minute", f"{f['orders_per_minute']:,}", "sandboxes without quotas or latency"),
-        ("Infusionsoft calls per order", f"{f['keap_per_order']:.4f}",
-         f"{f['keap_calls']:,} calls; target <= {TARGETS['keap_per_order']} "
-         f"{verdict(f['keap_per_order'], TARGETS['keap_per_order'])}"),
+        ("wall time (this run)", f"{f['seconds']:,.1f} s",
+         f"{f['orders_per_minute']:,} orders/min; {run_mode}; load average {load}"),
+        ("PROJECTED at production limits", f"{f['projected_minutes']:,.1f} min",
+         f"target <= {t['minutes_per_10k_orders']:g} min at 10,000 orders "
+         f"(pro rata {f['target_minutes']:g} min here) {verdict(f['projected_minutes'], f['target_minutes'])}; "
+         f"replay of the {f['qbo_requests_traced']:,} traced requests at 450/min and 36 batches/min on 60 s "
+         f"windows, {latency}"),
+        ("  batch bound", f"{f['batch_bound_minutes']:,.1f} min",
+         f"{f['qbo_batch_ops'] + f['qbo_writes_alone']:,} write operations / 30 per batch / "
+         f"{QBO_BATCH_LIMIT_PER_MINUTE} batches per minute (QBO's limit)"),
+        ("  pacing bound", f"{f['pacing_bound_minutes']:,.1f} min",
+         f"the last batch or request leaves no sooner: max(({f['qbo_batches']:,} batches - 1) // 36, "
+         f"({f['qbo_requests']:,} requests - 1) // 450) minutes"),
+        ("  busy time", f"{f['busy_minutes']:,.1f} min",
+         f"QBO answers {f['qbo_answer_minutes']:,.1f} min + the service's own work (CPU, database, Keap) "
+         f"{f['client_work_minutes']:,.1f} min; the projection lies in [max, sum] of pacing and busy"),
+        ("  not overlapped", f"{f['not_overlapped_minutes']:,.1f} min",
+         "projected minus pacing bound: sequential time the pacing does not hide"),
+        ("  model check", f"{f['replayed_seconds']:,.1f} s",
+         f"the replay on this run's own {f['window_seconds']:g} s window (measured {f['seconds']:,.1f} s)"),
+        ("429s received", f"{f['throttled'] if f['throttled'] is not None else '?'}",
+         f"from the QBO sandbox ({', '.join(f'{k} {v}' for k, v in (f['throttled_by'] or {}).items())}); "
+         f"target {t['throttled']} {verdict(f['throttled'], t['throttled'])}"),
         ("QBO requests per posted document", f"{f['qbo_per_document']:.3f}",
-         f"{f['qbo_requests']:,} requests ({f['qbo_writes']:,} writes); target <= {TARGETS['qbo_per_document']} "
-         f"{verdict(f['qbo_per_document'], TARGETS['qbo_per_document'])}"),
+         f"{f['qbo_requests']:,} requests; target <= {t['qbo_per_document']} "
+         f"{verdict(f['qbo_per_document'], t['qbo_per_document'])}"),
+        ("batch fill", f"{f['ops_per_batch']:.1f}",
+         f"operations per batch request ({f['qbo_batch_ops']:,} in {f['qbo_batches']:,} batches; "
+         f"{f['qbo_writes_alone']:,} writes sent alone)"),
+        ("Infusionsoft calls per order", f"{f['keap_per_order']:.4f}",
+         f"{f['keap_calls']:,} calls ({f['keap_quota_minutes']:,.1f} min at Keap's {KEAP_CALLS_PER_MINUTE}/min); "
+         f"target <= {t['keap_per_order']} {verdict(f['keap_per_order'], t['keap_per_order'])}"),
+        ("CPU per order", f"{f['cpu_ms_per_order']:.1f} ms",
+         f"{f['cpu_seconds']:,.1f} s CPU in the service process; target <= {t['cpu_ms_per_order']:g} ms "
+         f"{verdict(f['cpu_ms_per_order'], t['cpu_ms_per_order'])}"),
         ("peak memory (RSS)", f"{f['peak_rss_mb']:.0f} MB",
-         f"{f['rss_before_mb']:.0f} MB before the sync; target < {TARGETS['peak_mb']:.0f} MB "
-         f"{verdict(f['peak_rss_mb'], TARGETS['peak_mb'])}"),
+         f"{f['rss_before_mb']:.0f} MB before the sync; target < {t['peak_mb']:.0f} MB "
+         f"{verdict(f['peak_rss_mb'], t['peak_mb'])}"),
     ]
     if f["heap_peak_mb"] is not None:
         rows.append(("Python heap peak (tracemalloc)", f"{f['heap_peak_mb']:.0f} MB", "during the sync"))
-    rows.append(("at production limits", f"{max(f['production_qbo_minutes'], f['production_keap_minutes']) / 60:.1f} h",
-                 f"QBO {QBO_REQUESTS_PER_MINUTE}/min: {f['production_qbo_minutes']:,.0f} min; "
-                 f"Keap {KEAP_CALLS_PER_MINUTE}/min: {f['production_keap_minutes']:,.1f} min"))
     width = max(len(r[0]) for r in rows)
     vwidth = max(len(r[1]) for r in rows)
     print()
@@ -264,6 +487,10 @@ def print_report(f: dict, summary, counter: CallCounter) -> None:
     print(f"\n  {summary.line()}")
     print("  Infusionsoft calls: " + ", ".join(f"{k} {v}" for k, v in counter.keap.most_common()))
     print("  QBO requests: " + ", ".join(f"{k} {v}" for k, v in counter.qbo.most_common()))
+    if counter.batch_items:
+        print("  inside the batches: " + ", ".join(f"{k} {v}" for k, v in counter.batch_items.most_common()))
+        print("  batch requests by operations carried: " + ", ".join(
+            f"{label} {n}" for label, n in batch_size_bands(counter.batch_sizes) if n))
     if f["qbo_held"]:
         print("  QBO company now holds: " + ", ".join(f"{k} {v}" for k, v in sorted(f["qbo_held"].items())))
 
