@@ -8,9 +8,13 @@ import dataclasses
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "run", help="sync continuously: one cycle every [service].interval_seconds until SIGTERM/SIGINT",
-        description="Upgrades the state database, takes the connection's lock (waiting while another daemon "
-        "holds it, unless --no-wait), then runs a sync cycle at once and every interval. SIGTERM or SIGINT "
-        "finishes the order in hand and exits 0. Serves /healthz and /metrics when [service].health_port is set.",
+        description="Upgrades the state database and checks what no cycle could fix by itself: exits 1 at "
+        "once, with one line, when a secret is missing from the environment, no QuickBooks company is "
+        "connected, or the stored tokens do not decrypt with SYNCSVC_SECRET_KEY or need reconnecting. Then "
+        "takes the connection's lock (waiting while another daemon holds it, unless --no-wait) and runs a sync "
+        "cycle at once and every interval. The config file and environment are read only at start: a new key "
+        "or setting needs a restart (`syncsvc connect quickbooks` does not). SIGTERM or SIGINT finishes the "
+        "order in hand and exits 0. Serves /healthz and /metrics when [service].health_port is set.",
     )
     parser.add_argument("--interval", type=float, metavar="SECONDS", help="override [service].interval_seconds")
     parser.add_argument("--no-wait", action="store_true",

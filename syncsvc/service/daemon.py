@@ -77,6 +77,9 @@ class Daemon:
 
     def run(self) -> int:
         name = self.settings.connection.name
+        if schema_is_empty(self.settings.state.database_url):
+            check_secrets(self.settings)
+            raise no_company_connected(self.settings)  # a new database: nothing is connected yet
         ensure_schema(self.settings.state.database_url)
         check_can_sync(self.settings)
         from syncsvc.sync.wiring import state_store
@@ -285,23 +288,17 @@ def check_can_sync(settings: Settings) -> None:
     sends nothing to either API (an outage at start is retried by the cycles, not fatal)."""
     from syncsvc.quickbooks.client import PROVIDER
     from syncsvc.quickbooks.endpoints import Endpoints
-    from syncsvc.store.tokens import SqlTokenStore, TokenCipher
+    from syncsvc.store.tokens import SqlTokenStore
     from syncsvc.sync.wiring import infusionsoft_client, infusionsoft_token_store
 
-    cipher = TokenCipher.from_settings(settings)  # SYNCSVC_SECRET_KEY
-    settings.secret("quickbooks_client_id")
-    settings.secret("quickbooks_client_secret")
+    cipher = check_secrets(settings)
     Endpoints.from_settings(settings.quickbooks)
     name, url = settings.connection.name, settings.state.database_url
     connect = connect_command(settings)
     configured = settings.quickbooks.realm_id
     realms = SqlTokenStore.accounts(url, connection=name, provider=PROVIDER)
-    if configured and configured not in realms:
-        raise ConfigError(f"QuickBooks company {configured} ([quickbooks].realm_id in {settings.source}) is not "
-                          f"connected on connection {name!r}: run `{connect}`, then start the daemon again")
-    if not configured and not realms:
-        raise ConfigError(f"no QuickBooks company is connected on connection {name!r} ({settings.source}, state "
-                          f"database {_shown(url)}): run `{connect}`, then start the daemon again")
+    if (configured and configured not in realms) or not realms:
+        raise no_company_connected(settings)
     if not configured and len(realms) > 1:
         raise ConfigError(f"several QuickBooks companies are connected on connection {name!r} ({', '.join(realms)}): "
                           f"set [quickbooks].realm_id in {settings.source}")
@@ -325,6 +322,39 @@ def check_can_sync(settings: Settings) -> None:
         except ConfigError:
             raise ConfigError(f"the stored Infusionsoft tokens of connection {name!r} cannot be decrypted with "
                               f"{ENV['secret_key']}: start the daemon with the key they were stored with") from None
+
+
+def check_secrets(settings: Settings):
+    """SYNCSVC_SECRET_KEY and the Intuit app's id and secret, from the environment; returns the token cipher."""
+    from syncsvc.store.tokens import TokenCipher
+
+    cipher = TokenCipher.from_settings(settings)
+    settings.secret("quickbooks_client_id")
+    settings.secret("quickbooks_client_secret")
+    return cipher
+
+
+def no_company_connected(settings: Settings) -> ConfigError:
+    configured = settings.quickbooks.realm_id
+    what = (f"QuickBooks company {configured} ([quickbooks].realm_id) is not" if configured
+            else "no QuickBooks company is")
+    return ConfigError(f"{what} connected on connection {settings.connection.name!r} ({settings.source}, state "
+                       f"database {_shown(settings.state.database_url)}): run `{connect_command(settings)}`, "
+                       f"then start the daemon again")
+
+
+def schema_is_empty(database_url: str) -> bool:
+    """True for a database syncsvc has never upgraded (a new SQLite file, an empty PostgreSQL database)."""
+    from sqlalchemy import inspect
+
+    from syncsvc.store.db import database_errors, make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with database_errors(database_url), engine.connect() as conn:
+            return not inspect(conn).has_table("alembic_version")
+    finally:
+        engine.dispose()
 
 
 def connect_command(settings: Settings) -> str:

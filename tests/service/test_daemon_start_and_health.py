@@ -218,3 +218,14 @@ def test_a_rejected_infusionsoft_key_while_running_pauses_and_says_to_restart(wo
         error = paused.json()["last_error"]
         assert "SYNCSVC_INFUSIONSOFT_API_KEY" in error and "restart" in error, error
         assert "KeapAK-revoked-key-000" not in error
+
+
+def test_run_on_a_new_database_says_to_connect_first_without_upgrading_it(world, tmp_path):
+    """The first `run` after `syncsvc sandbox`, before `connect`: one line, and the database is not
+    upgraded (a log line about that would come before the one that says what to do)."""
+    database = tmp_path / "new" / "state.sqlite3"
+    fresh = dataclasses.replace(world, database_url=f"sqlite:///{database}")
+    config = write_config(fresh, tmp_path / "syncsvc.toml", interval_seconds=300.0)
+    assert_fails_at_start(config, _env(), f"QuickBooks company {world.realm} ([quickbooks].realm_id) is not connected",
+                          f"syncsvc -c {config} connect quickbooks")
+    assert_fails_at_start(config, _env(SYNCSVC_SECRET_KEY=None), "SYNCSVC_SECRET_KEY")
