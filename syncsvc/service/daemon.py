@@ -1,22 +1,25 @@
 """`syncsvc run`: one sync cycle every interval until SIGTERM/SIGINT, for one connection.
 
-Startup: schema check and upgrade, then the checks no cycle could pass
-(`check_can_sync`: the secrets in the environment, a connected QuickBooks company
-whose tokens decrypt and are not marked "reconnect"; nothing is sent to either
-API): one that fails ends the process with exit 1 and one line, instead of a
-daemon logging the same error every cycle. Then the connection's lease (wait
-for it, or exit, while another daemon holds it), then the health listener and
-the scheduler.
+Startup: schema check and upgrade (a database never upgraded has nothing
+connected: one line says to connect first), then the checks no cycle could
+pass (`check_can_sync`: the secrets in the environment, a connected QuickBooks
+company whose tokens decrypt and are not marked "reconnect"; nothing is sent to
+either API): one that fails ends the process with exit 1 and one line, instead
+of a daemon logging the same error every cycle. Then the connection's lease
+(wait for it, or exit, while another daemon holds it), then the health listener
+and the scheduler.
 
 A connection that stops syncing while the daemon runs is paused: each cycle
 logs one line saying what to do, and whether that needs a restart. The config
 file and the environment (keys, SYNCSVC_SECRET_KEY) are read only at start, so
 a new key or setting does; `syncsvc connect quickbooks` (with the daemon's
-SYNCSVC_SECRET_KEY) does not: the next cycle reads the new tokens. APScheduler fires the cycle job; `max_instances=1` means never two
-cycles at once, and a firing that finds the cycle still running is turned
-into exactly one follow-up run (coalesced, never queued, never silently
-dropped). A run that comes due late (the machine slept) runs once, late,
-with a log line (`coalesce` + `misfire_grace_time=None`).
+SYNCSVC_SECRET_KEY) does not: the next cycle reads the new tokens.
+
+APScheduler fires the cycle job; `max_instances=1` means never two cycles at
+once, and a firing that finds the cycle still running is turned into exactly
+one follow-up run (coalesced, never queued, never silently dropped). A run that
+comes due late (the machine slept) runs once, late, with a log line (`coalesce`
++ `misfire_grace_time=None`).
 
 A signal sets the stop event: the cycle ends after the order in hand (its
 unit of work is committed), or at once if a client is waiting (throttled by
