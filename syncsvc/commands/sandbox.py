@@ -28,7 +28,7 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "sandbox",
         help="serve the Infusionsoft and QuickBooks sandboxes on loopback",
-        description="Serve the built-in Infusionsoft and QuickBooks Online sandboxes on 127.0.0.1 "
+        description="Serve the built-in Infusionsoft and QuickBooks Online sandboxes on 127.0.0.1, "
         "write a complete config file for them (--write-config), and print the environment and the "
         "commands that connect and run syncsvc against them.",
     )
