@@ -56,7 +56,6 @@ def create(qb, obj, *, request_id_override: str | None = None, refusals: Refusal
     The object's natural key (DocNumber, PaymentRefNum, DisplayName or Name) must be set:
     it is what makes an unknown outcome resolvable.
     """
-    entity_cls = type(obj)
     entity = obj.qbo_object_name
     key = natural_key_of(obj)
     if key is None:
@@ -71,7 +70,7 @@ def create(qb, obj, *, request_id_override: str | None = None, refusals: Refusal
             return obj.save(qb=qb, request_id=rid)
         except UnknownOutcome as exc:
             outcome_unknown = True
-            existing = _same_write_in_qbo(qb, obj, key)
+            existing = same_write_in_qbo(qb, obj, key)
             if existing is not None:
                 log.info("%s %s: outcome was unknown; found it in QBO (Id %s), adopting", entity, key, existing.Id)
                 return _adopt(obj, existing)
@@ -81,14 +80,13 @@ def create(qb, obj, *, request_id_override: str | None = None, refusals: Refusal
             policy.sleep(policy.backoff(attempt))
         except (DuplicateDocNumber, DuplicateName) as exc:
             _note_refusal(refusals, rid, f"{entity} {key}", exc)
-            if isinstance(exc, DuplicateName) and entity in REACTIVATED_ON_DUPLICATE:
-                holder = named(qb, entity_cls, key)
-                if holder is not None and holder.Active is False:
-                    return _adopt(obj, reactivate(qb, holder, "the sync needs one of that name"))
+            reactivated = reactivated_holder(qb, obj, exc)
+            if reactivated is not None:
+                return reactivated
             # Only ours if an earlier attempt of this very write may have landed (requestid not honoured).
             if not outcome_unknown:
                 raise
-            existing = _same_write_in_qbo(qb, obj, key)
+            existing = same_write_in_qbo(qb, obj, key)
             if existing is None:
                 raise
             return _adopt(obj, existing)
@@ -96,6 +94,18 @@ def create(qb, obj, *, request_id_override: str | None = None, refusals: Refusal
             _note_refusal(refusals, rid, f"{entity} {key}", exc)
             raise
     raise AssertionError("unreachable")
+
+
+def reactivated_holder(qb, obj, fault: QuickBooksFault):
+    """When `fault` is QBO's 6240 for an item or payment method whose name an INACTIVE record holds: that
+    record, reactivated (and `obj` given its Id). Else None: the fault stands."""
+    entity = obj.qbo_object_name
+    if not isinstance(fault, DuplicateName) or entity not in REACTIVATED_ON_DUPLICATE:
+        return None
+    holder = named(qb, type(obj), natural_key_of(obj))
+    if holder is None or holder.Active is not False:
+        return None
+    return _adopt(obj, reactivate(qb, holder, "the sync needs one of that name"))
 
 
 def update(qb, obj, *, request_id_override: str | None = None, refusals: RefusalLedger | None = None):
@@ -155,7 +165,7 @@ def _note_refusal(refusals: RefusalLedger | None, rid: str, what: str, fault: Qu
         refusals.record_refused_request(rid, what, str(fault))
 
 
-def _same_write_in_qbo(qb, obj, key: str):
+def same_write_in_qbo(qb, obj, key: str):
     """The object QBO holds under `key` that this write would have made, or None (see same_write)."""
     for existing in all_by_natural_key(qb, type(obj), key):
         if same_write(obj, existing):

@@ -87,6 +87,10 @@ class UnitOfWork:
         if self.commit_each_write:
             self.session.commit()
 
+    def end_transaction(self) -> None:
+        """Commit what is open (reads included), so no transaction is held over the next network call."""
+        self.session.commit()
+
     def ensure_lease(self) -> bool:
         """Before a QuickBooks write: raise unless this process still holds the connection's lease.
         True when the lease had lapsed meanwhile (the process was paused): what QuickBooks holds should

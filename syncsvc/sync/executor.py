@@ -35,6 +35,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable
 from decimal import Decimal
 
 from quickbooks.objects.invoice import Invoice
@@ -64,6 +65,7 @@ from syncsvc.sync.qbo_mapping import (
 )
 from syncsvc.sync.resolve import QboDirectory, qbo_customer, qbo_item
 from syncsvc.sync.refunds import book_refund
+from syncsvc.sync.writes import Create, Steps, Update, run_alone
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +91,20 @@ class PlanExecutor:
         self.settings = settings
 
     def execute(self, plan: OrderPlan, bundle: OrderBundle, uow: UnitOfWork, customer_id: str | None) -> OrderOutcome:
+        """Run the plan, sending each write on its own."""
+        return run_alone(self.steps(plan, bundle, uow, customer_id), self.qb, uow)
+
+    def steps(self, plan: OrderPlan, bundle: OrderBundle, uow: UnitOfWork, customer_id: str | None,
+              stopped_midway: Callable[[Counter], None] | None = None) -> Steps[OrderOutcome]:
+        """The plan's execution as a generator of the writes it needs (writes.py); returns the outcome.
+        Closed before its end (a stop), it hands what it did so far to `stopped_midway`."""
         run = _Run(self, plan, bundle, uow, customer_id)
         try:
-            run.all()
+            yield from run.all()
+        except GeneratorExit:
+            if stopped_midway is not None:
+                stopped_midway(run.outcome.counts)
+            raise
         except _Stop:
             pass
         except (QuickBooksReconnectRequired, LeaseLost, Stopped):
@@ -120,11 +133,13 @@ class _Run:
         self.in_doubt = False  # the lease had lapsed: read QuickBooks afresh before posting a payment
         self.held: list[str] = []
 
-    def all(self) -> None:
+    def all(self) -> Steps[None]:
         for action in self.plan.actions:
             if isinstance(action, WRITES):
                 self.in_doubt = self.uow.ensure_lease() or self.in_doubt
-            getattr(self, f"_{type(action).__name__}")(action)
+            step = getattr(self, f"_{type(action).__name__}")(action)
+            if step is not None:  # an action that writes: a generator of its writes
+                yield from step
 
     def finish(self) -> None:
         o = self.outcome
@@ -139,19 +154,19 @@ class _Run:
 
     # -- writes --------------------------------------------------------------------------
 
-    def _CreateCustomer(self, action: CreateCustomer) -> None:
-        created = writers.create(self.qb, customer_from_draft(action.draft), refusals=self.uow)
+    def _CreateCustomer(self, action: CreateCustomer) -> Steps[None]:
+        created = yield Create(customer_from_draft(action.draft))
         self.customer_id = str(created.Id)
         self.x.directory.remember_customer(qbo_customer(created))
         self.uow.link_customer(action.draft.contact_id, self.customer_id, action.rule)
         self.outcome.counts["customers_created"] += 1
         self.wrote = True
 
-    def _CreateItem(self, action: CreateItem) -> None:
+    def _CreateItem(self, action: CreateItem) -> Steps[None]:
         draft = action.draft
         try:
-            created = writers.create(self.qb, item_from_draft(draft, self.x.directory.account_id(draft.income_account, draft.account)),
-                                     refusals=self.uow)
+            created = yield Create(item_from_draft(draft, self.x.directory.account_id(draft.income_account,
+                                                                                     draft.account)))
         except DuplicateName:
             # Another item took the name meanwhile (or differs only in case): post on it.
             created = lookups.item_by_name(self.qb, draft.name)
@@ -163,20 +178,20 @@ class _Run:
         self.outcome.counts["items_created"] += 1
         self.wrote = True
 
-    def _CreateInvoice(self, action: CreateInvoice) -> None:
-        self._create_document(action.document, action.content_hash)
+    def _CreateInvoice(self, action: CreateInvoice) -> Steps[None]:
+        return self._create_document(action.document, action.content_hash)
 
-    def _CreateSalesReceipt(self, action: CreateSalesReceipt) -> None:
-        self._create_document(action.document, action.content_hash)
+    def _CreateSalesReceipt(self, action: CreateSalesReceipt) -> Steps[None]:
+        return self._create_document(action.document, action.content_hash)
 
-    def _create_document(self, document: PlannedDocument, content_hash: str) -> None:
+    def _create_document(self, document: PlannedDocument, content_hash: str) -> Steps[None]:
         entity_cls = Invoice if document.kind == INVOICE else SalesReceipt
         existing = self.x.directory.documents_by_doc_number(entity_cls, document.doc_number)
         if not existing:
             obj = document_object(document, self._customer(document.customer.qbo_id), self.item_ids,
                                   self._money(document))
             try:
-                created = writers.create(self.qb, obj, refusals=self.uow)
+                created = yield Create(obj)
             except DuplicateDocNumber:  # created since the batch's bulk read
                 existing = lookups.documents_by_doc_number(self.qb, entity_cls, document.doc_number)
             else:
@@ -189,18 +204,18 @@ class _Run:
         found = self._ours(existing, entity_cls, document)
         log.info("order %s: %s %s already in QuickBooks (Id %s); adopting it", document.order_id,
                  entity_cls.qbo_object_name, document.doc_number, found.Id)
-        self._write_update(entity_cls, str(found.Id), document)
+        yield from self._write_update(entity_cls, str(found.Id), document)
         self._posted(document, str(found.Id), content_hash)
         self.outcome.counts["duplicates_avoided"] += 1
 
-    def _UpdateInvoice(self, action: UpdateInvoice) -> None:
-        self._update_document(action.qbo_id, action.document, action.content_hash)
+    def _UpdateInvoice(self, action: UpdateInvoice) -> Steps[None]:
+        return self._update_document(action.qbo_id, action.document, action.content_hash)
 
-    def _UpdateSalesReceipt(self, action: UpdateSalesReceipt) -> None:
-        self._update_document(action.qbo_id, action.document, action.content_hash)
+    def _UpdateSalesReceipt(self, action: UpdateSalesReceipt) -> Steps[None]:
+        return self._update_document(action.qbo_id, action.document, action.content_hash)
 
-    def _update_document(self, qbo_id: str, document: PlannedDocument, content_hash: str) -> None:
-        self._write_update(Invoice if document.kind == INVOICE else SalesReceipt, qbo_id, document)
+    def _update_document(self, qbo_id: str, document: PlannedDocument, content_hash: str) -> Steps[None]:
+        yield from self._write_update(Invoice if document.kind == INVOICE else SalesReceipt, qbo_id, document)
         self._posted(document, qbo_id, content_hash)
         self.outcome.counts["updated"] += 1
         self.outcome.counts["unknown_items"] += self._unknown_lines(document)
@@ -213,20 +228,20 @@ class _Run:
             self._record_receipt_payments(document, qbo_id)
         self.wrote = True
 
-    def _write_update(self, entity_cls, qbo_id: str, document: PlannedDocument) -> None:
+    def _write_update(self, entity_cls, qbo_id: str, document: PlannedDocument) -> Steps[None]:
         """A sparse update of the fields syncsvc owns: what a bookkeeper typed in QuickBooks stays."""
         for attempt in (1, 2):
             current = entity_cls.get(qbo_id, qb=self.qb)
             obj = sparse_update(document_object(document, self._customer(document.customer.qbo_id), self.item_ids,
                                                 self._money(document)), current)
             try:
-                writers.update(self.qb, obj, refusals=self.uow)
+                yield Update(obj)
                 return
             except StaleObject:
                 if attempt == 2:  # someone keeps editing it in QBO: leave it for the next cycle
                     raise
 
-    def _CreatePayment(self, action: CreatePayment) -> None:
+    def _CreatePayment(self, action: CreatePayment) -> Steps[None]:
         payment = action.payment
         invoice_id = action.invoice_qbo_id or self.invoice_qbo_id
         if invoice_id is None:
@@ -246,7 +261,7 @@ class _Run:
                 if payment.alt_ref is None or found.get(payment.alt_ref):
                     return self._hold_payment(payment, self._reference_taken(payment, found))
                 payment = with_reference(payment, payment.alt_ref)
-            created = self._post_payment(payment, customer_id, invoice_id)
+            created = yield from self._post_payment(payment, customer_id, invoice_id)
             if created is None:
                 return  # held
             qbo_id, posted_ref = str(created.Id), payment.ref
@@ -258,7 +273,7 @@ class _Run:
         self.uow.resolve_issue("payment", payment.payment_id)
         self.wrote = True
 
-    def _post_payment(self, payment: PlannedPayment, customer_id: str, invoice_id: str):
+    def _post_payment(self, payment: PlannedPayment, customer_id: str, invoice_id: str) -> Steps[object]:
         """Post `payment` on the invoice; None when it is held instead, because it does not fit the invoice's
         open balance (by our records, or by QuickBooks' answer)."""
         reason = self._over_recorded_balance(payment)
@@ -268,8 +283,7 @@ class _Run:
             return self._hold_payment(payment, reason)
         money = MoneyRefs(self._method_id(payment.method), self.x.directory.account_id(self.x.settings.deposit_account))
         try:
-            created = writers.create(self.qb, payment_object(payment, customer_id, invoice_id, money),
-                                     refusals=self.uow)
+            created = yield Create(payment_object(payment, customer_id, invoice_id, money))
         except ValidationFault:
             reason = self._over_balance_in_qbo(payment, invoice_id)
             if reason is None:
@@ -332,8 +346,8 @@ class _Run:
         self._hold(reason)
         return None
 
-    def _CreateRefund(self, action: CreateRefund) -> None:
-        book_refund(self, action)  # sync/refunds.py
+    def _CreateRefund(self, action: CreateRefund) -> Steps[None]:
+        return book_refund(self, action)  # sync/refunds.py
 
     # -- non-writes ----------------------------------------------------------------------
 

@@ -22,17 +22,18 @@ from syncsvc.engine.actions import CreateCustomer
 from syncsvc.engine.items import special_item_accounts
 from syncsvc.engine.numbering import doc_number
 from syncsvc.engine.payments import distinct_reference, full_reference, short_reference
-from syncsvc.engine.plan import OrderBundle, plan_order
-from syncsvc.infusionsoft.errors import InfusionsoftActionRequired
+from syncsvc.engine.plan import OrderBundle, OrderPlan, plan_order
 from syncsvc.infusionsoft.source import OrderSource
 from syncsvc.quickbooks.errors import QuickBooksError, QuickBooksReconnectRequired
 from syncsvc import stopping
 from syncsvc.stopping import Stopped
-from syncsvc.store.state import LeaseLost, StateStore
+from syncsvc.store.state import StateStore
+from syncsvc.sync.batched import RUN_STOPPERS, BatchedOrders
 from syncsvc.sync.bundles import read_bundles
 from syncsvc.sync.executor import ERROR, HELD, POSTED, SKIPPED, OrderOutcome, PlanExecutor
 from syncsvc.sync.posted import item_lookups, posted_state
 from syncsvc.sync.resolve import QboDirectory
+from syncsvc.sync.writes import Steps, run_alone
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,10 @@ class OrderSync:
         self.settings = settings
         self.directory = QboDirectory(qb)
         self.executor = PlanExecutor(qb, self.directory, settings)
+        qb_settings = getattr(getattr(qb, "company", None), "settings", None)
+        self.batched = None  # writes one request each
+        if qb_settings is not None and qb_settings.batch_writes and qb_settings.batch_size > 1:
+            self.batched = BatchedOrders(qb, state, self._begin, self._finish, self._fail, qb_settings.batch_size)
 
     def sync(self, order_ids: Iterable[int], summary: SyncSummary,
              keep: Callable[[OrderBundle], bool] = lambda bundle: True,
@@ -125,6 +130,8 @@ class OrderSync:
         """Sync these orders (batch by batch); returns the ids Infusionsoft did not return.
         `progress(done, total)` is called as each batch and order is dealt with. When `should_stop()`
         turns true it returns between orders with `summary.stopped` set."""
+        self._summary = summary  # what _finish and _fail count into
+        self._first_rules: dict[int, str] = {}
         ids = sorted(set(order_ids))
         done = 0
         progress(0, len(ids))
@@ -138,23 +145,31 @@ class OrderSync:
             bundles = read_bundles(self.source, chunk)
             missing.update(set(chunk) - set(bundles))
             wanted = [bundles[i] for i in chunk if i in bundles and keep(bundles[i])]
+            done += len(chunk) - len(wanted)  # missing or kept out: nothing to do for them
+            progress(done, len(ids))
+
+            def one_done() -> None:
+                nonlocal done
+                done += 1
+                progress(done, len(ids))
+
             refused = self._preload(wanted)
             if refused is not None:
                 summary.unread_batches += 1
                 for bundle in wanted:
                     self._not_read(bundle, refused, summary)
-                    done += 1
-                    progress(done, len(ids))
-                wanted = []
-            for bundle in wanted:
-                if should_stop():
+                    one_done()
+            elif self.batched is not None and len(wanted) > 1:
+                if self.batched.run(wanted, one_done, should_stop):
                     summary.stopped = True
                     return missing
-                self._one(bundle, summary)
-                done += 1
-                progress(done, len(ids))
-            done += len(chunk) - len(wanted)  # missing or kept out: nothing to do for them
-            progress(done, len(ids))
+            else:
+                for bundle in wanted:
+                    if should_stop():
+                        summary.stopped = True
+                        return missing
+                    self._one(bundle)
+                    one_done()
         return missing
 
     def _preload(self, bundles: list[OrderBundle]) -> str | None:
@@ -238,29 +253,54 @@ class OrderSync:
         self.directory.load_items(names, skus)
         self.directory.check_item_accounts(special_item_accounts(self.settings.engine))
 
-    def _one(self, bundle: OrderBundle, summary: SyncSummary) -> None:
-        order_id = bundle.order.id
-        summary.counts["orders"] += 1
+    def _one(self, bundle: OrderBundle) -> None:
+        """Sync one order, each write its own request."""
         try:
             with self.state.order_unit() as uow:
-                posted = posted_state(uow, bundle, self.directory, self.settings.engine)
-                plan = plan_order(bundle, posted, self.settings.engine)
-                resolution = posted.customer
-                customer_id = resolution.customer_id if isinstance(resolution, customer_rules.Matched) else None
-                outcome = self.executor.execute(plan, bundle, uow, customer_id or None)
-        except (QuickBooksReconnectRequired, InfusionsoftActionRequired, LeaseLost, Stopped):
+                plan, rule, steps = self._begin(bundle, uow)
+                outcome = run_alone(steps, self.qb, uow)
+        except RUN_STOPPERS:
             # The whole run stops (the connection paused, this process lost it, or a stop came while a client
             # waited), not this one order: a stopped order is not an error, the next run takes it again.
             raise
         except Exception as exc:  # noqa: BLE001 - recorded and reported; the run goes on
-            log.warning("order %s failed: %s", order_id, exc)
-            outcome = OrderOutcome(order_id, ERROR, f"{type(exc).__name__}: {exc}")
-            with self.state.unit() as uow:
-                uow.record_issue("order", order_id, "error", outcome.reason)
+            self._fail(bundle, exc)
         else:
-            if outcome.status == POSTED:
-                rule = "created" if any(isinstance(a, CreateCustomer) for a in plan.actions) else resolution.rule
-                summary.counts[f"customers_by_{rule}"] += 1
+            self._finish(bundle, plan, rule, outcome)
+
+    def _begin(self, bundle: OrderBundle, uow) -> tuple[OrderPlan, str, Steps]:
+        """Plan the order from what is posted; the plan, the rule that matched its customer, its execution."""
+        posted = posted_state(uow, bundle, self.directory, self.settings.engine)
+        plan = plan_order(bundle, posted, self.settings.engine)
+        resolution = posted.customer
+        customer_id = resolution.customer_id if isinstance(resolution, customer_rules.Matched) else None
+        # An order planned again after waiting for another (batched.py) finds the link its first planning
+        # made: the rule that matched its customer is the first one.
+        rule = self._first_rules.setdefault(bundle.order.id, getattr(resolution, "rule", ""))
+        # Writes of an order a stop leaves half done are counted too (the next run does only the rest).
+        return plan, rule, self.executor.steps(plan, bundle, uow, customer_id or None,
+                                               stopped_midway=self._summary.counts.update)
+
+    def _fail(self, bundle: OrderBundle, exc: Exception) -> None:
+        """The order failed outside the executor's own rules: recorded as an error; the run goes on."""
+        order_id = bundle.order.id
+        self._first_rules.pop(order_id, None)
+        log.warning("order %s failed: %s", order_id, exc)
+        outcome = OrderOutcome(order_id, ERROR, f"{type(exc).__name__}: {exc}")
+        with self.state.unit() as uow:
+            uow.record_issue("order", order_id, "error", outcome.reason)
+        self._count(outcome)
+
+    def _finish(self, bundle: OrderBundle, plan: OrderPlan, rule: str, outcome: OrderOutcome) -> None:
+        self._first_rules.pop(bundle.order.id, None)
+        if outcome.status == POSTED:
+            rule = "created" if any(isinstance(a, CreateCustomer) for a in plan.actions) else rule
+            self._summary.counts[f"customers_by_{rule}"] += 1
+        self._count(outcome)
+
+    def _count(self, outcome: OrderOutcome) -> None:
+        summary, order_id = self._summary, outcome.order_id
+        summary.counts["orders"] += 1
         summary.counts.update(outcome.counts)
         if outcome.status == ERROR:
             summary.counts["errors"] += 1

@@ -22,14 +22,15 @@ from syncsvc.engine.actions import CreateRefund
 from syncsvc.engine.documents import INVOICE
 from syncsvc.engine.money import cents
 from syncsvc.engine.refunds import CREDIT_MEMO, REFUND_RECEIPT, PlannedRefund, refund_marker
-from syncsvc.quickbooks import lookups, writers
+from syncsvc.quickbooks import lookups
 from syncsvc.sync.qbo_mapping import MoneyRefs
 from syncsvc.sync.refund_mapping import credit_application, refund_object
+from syncsvc.sync.writes import Create, Steps
 
 log = logging.getLogger(__name__)
 
 
-def book_refund(run, action: CreateRefund) -> None:
+def book_refund(run, action: CreateRefund) -> Steps[None]:
     """`run` is the executor's _Run (its QuickBooks client, unit of work, ids created so far)."""
     refund = action.refund
     invoice_id = action.invoice_qbo_id or run.invoice_qbo_id
@@ -59,11 +60,11 @@ def book_refund(run, action: CreateRefund) -> None:
         money = None
         if refund.kind == REFUND_RECEIPT:
             money = MoneyRefs(run._method_id(refund.method), run.x.directory.account_id(run.x.settings.deposit_account))
-        booked = writers.create(run.qb, refund_object(refund, customer_id, run.item_ids, money), refusals=run.uow)
+        booked = yield Create(refund_object(refund, customer_id, run.item_ids, money))
         run.outcome.counts["refund_receipts" if refund.kind == REFUND_RECEIPT else "credit_memos"] += 1
     applied = None
     if refund.kind == CREDIT_MEMO and refund.apply_to_invoice and _document_kind(run) == INVOICE:
-        applied = _apply(run, refund, booked, customer_id, invoice_id)
+        applied = yield from _apply(run, refund, booked, customer_id, invoice_id)
     run.uow.record_refund(
         refund_payment_id=refund.refund_payment_id, refunded_payment_id=refund.refunded_payment_id,
         order_id=refund.order_id, invoice_id=refund.invoice_id, qbo_type=entity_cls.qbo_object_name,
@@ -96,7 +97,7 @@ def _waits(run, refund: PlannedRefund) -> str | None:
             f"QuickBooks; it is booked once that payment is")
 
 
-def _apply(run, refund: PlannedRefund, booked, customer_id: str, invoice_id: str) -> str | None:
+def _apply(run, refund: PlannedRefund, booked, customer_id: str, invoice_id: str) -> Steps[str | None]:
     """Apply the credit memo's remaining credit to the invoice as far as the invoice is open."""
     credit = booked.RemainingCredit if booked.RemainingCredit is not None else booked.TotalAmt
     credit = Decimal(str(credit))
@@ -105,6 +106,6 @@ def _apply(run, refund: PlannedRefund, booked, customer_id: str, invoice_id: str
     amount = min(credit, balance)
     if amount <= 0:
         return None
-    created = writers.create(run.qb, credit_application(refund, str(booked.Id), customer_id, invoice_id, amount,
-                                                        refund.txn_date), refusals=run.uow)
+    created = yield Create(credit_application(refund, str(booked.Id), customer_id, invoice_id, amount,
+                                              refund.txn_date))
     return str(created.Id)

@@ -195,16 +195,28 @@ class QboDirectory:
                  or (asks[c.id].given_name and not (isinstance(decided, customer_rules.Matched)
                                                     and decided.rule == "email")))
         ]
-        for chunk in _chunks(sorted(set(undecided))):
+        self._load_display_names(index, undecided, customers_are_candidates=True)
+        # Contacts to be created whose plain name is taken get the next name (engine/customers.py): those
+        # are asked for in bulk too, not one contact at a time.
+        second = [
+            asks[c.id].display_names[1] for c in contacts
+            if len(asks[c.id].display_names) > 1 and index.display_name_taken(asks[c.id].display_names[0])
+            and isinstance(customer_rules.resolve_customer(c, index.candidates(asks[c.id])), customer_rules.Create)
+        ]
+        self._load_display_names(index, second, customers_are_candidates=False)
+        self._customers = index
+
+    def _load_display_names(self, index: "_CustomerIndex", names: list[str], customers_are_candidates: bool) -> None:
+        """Which of these DisplayNames QBO holds; customers holding a contact's plain name are candidates."""
+        for chunk in _chunks(sorted(set(names))):
             # A DisplayName is unique across customers, vendors and employees, inactive ones included.
             for holder_cls in lookups.DISPLAY_NAME_HOLDERS:
                 for holder in lookups.paged(self.qb, holder_cls, [_in("DisplayName", chunk)], include_inactive=True):
-                    if holder_cls is Customer:
+                    if holder_cls is Customer and customers_are_candidates:
                         index.add(self._customer(holder))
                     else:
                         index.mark_display_name_taken(holder.DisplayName or "")
-        index.mark_display_names_searched(undecided)
-        self._customers = index
+        index.mark_display_names_searched(names)
 
     def remember_customer(self, customer: QboCustomer) -> None:
         """A customer we just created: later contacts of this batch must see it as QBO would."""

@@ -83,14 +83,14 @@ def test_after_a_lost_answer_someone_elses_payment_with_our_reference_is_not_ado
     assert world.cycle().ok
     charge = shop.charge(invoice_id, jane)
     _hand_entered_payment(qb, charge.ref_num, bobs, "80.00")  # same reference, Bob's invoice
-    execute = executor.PlanExecutor.execute
+    steps = executor.PlanExecutor.steps  # an order's execution starts here
 
     def lose_the_answer_to_the_payment(self, plan, *args, **kwargs):
         # After the batch's reads: the payment's POST is the next Payment request, and its answer a 500.
         world.qbo.inject(world.realm, "http500", count=1, entity="Payment")
-        return execute(self, plan, *args, **kwargs)
+        return steps(self, plan, *args, **kwargs)
 
-    monkeypatch.setattr(executor.PlanExecutor, "execute", lose_the_answer_to_the_payment)
+    monkeypatch.setattr(executor.PlanExecutor, "steps", lose_the_answer_to_the_payment)
 
     summary = world.cycle()
 
@@ -265,7 +265,7 @@ def test_a_process_paused_past_its_lease_does_not_post_what_the_next_holder_post
     shop.charge(invoice_id, jane, "40.00")  # a deposit: QBO would take the same payment twice
 
     monkeypatch.setattr(locking.LeaseKeeper, "_run", lambda self: None)  # nobody renews: a paused holder
-    execute = executor.PlanExecutor.execute
+    steps = executor.PlanExecutor.steps  # an order's execution starts here
     paused, second_holder = [], []
 
     def pause_then_resume(self, plan, *args, **kwargs):
@@ -273,9 +273,9 @@ def test_a_process_paused_past_its_lease_does_not_post_what_the_next_holder_post
             paused.append(plan.order_id)
             time.sleep(1.3)  # frozen past the lease's TTL ...
             second_holder.append(main(["-c", config, "sync"]))  # ... while another process takes over
-        return execute(self, plan, *args, **kwargs)
+        return steps(self, plan, *args, **kwargs)
 
-    monkeypatch.setattr(executor.PlanExecutor, "execute", pause_then_resume)
+    monkeypatch.setattr(executor.PlanExecutor, "steps", pause_then_resume)
 
     first_holder = main(["-c", config, "sync"])
 

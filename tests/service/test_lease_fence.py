@@ -90,15 +90,15 @@ def test_a_daemon_paused_past_its_lease_stops_without_posting_what_the_new_holde
     world.qbo.configure(world.realm, requestid_replay=False)
     monkeypatch.setattr(locking.LeaseKeeper, "_run", lambda self: None)  # nobody renews: a frozen holder
     paused, resume = threading.Event(), threading.Event()
-    execute = executor.PlanExecutor.execute
+    steps = executor.PlanExecutor.steps  # an order's execution starts here
 
     def freeze_first_write(self, plan, *args, **kwargs):
         if threading.current_thread().name != "MainThread" and not paused.is_set():
             paused.set()
             resume.wait(30)
-        return execute(self, plan, *args, **kwargs)
+        return steps(self, plan, *args, **kwargs)
 
-    monkeypatch.setattr(executor.PlanExecutor, "execute", freeze_first_write)
+    monkeypatch.setattr(executor.PlanExecutor, "steps", freeze_first_write)
     daemon = Daemon(dataclasses.replace(world.settings(), service=ServiceSettings(
         interval_seconds=60.0, lock_ttl_seconds=1.0)))
     caplog.set_level(logging.INFO)

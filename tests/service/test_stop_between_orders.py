@@ -3,7 +3,10 @@ watermarks stay put, and the next cycle posts the rest exactly once."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from syncsvc.engine import cursors
+from syncsvc.store.sync_models import SyncedDocument
 from syncsvc.sync.cycle import run_cycle
 from syncsvc.sync.wiring import open_parts
 from tests.e2e.shop import Shop
@@ -20,18 +23,24 @@ def test_a_stopped_cycle_leaves_the_rest_for_the_next_one(world):
         shop.charge(invoice_id, jane)
     asked = []
 
-    def stop_after_two() -> bool:
+    def stop_after_a_while() -> bool:
         asked.append(1)
-        return len(asked) > 3  # once before the batch, then before each order: stop before the third
+        # Asked before the read batch, then before each order (one write per request) or each round of
+        # writes (batch requests): either way the stop comes with part of the orders done.
+        return len(asked) > 5
 
     settings = world.settings()
     with open_parts(settings, upgrade_schema=False) as parts:
-        stopped = run_cycle(parts.source, parts.qb, parts.state, settings.sync, should_stop=stop_after_two)
-    assert stopped.stopped and stopped.counts["invoices"] == 2 and len(world.entities("Invoice")) == 2
+        stopped = run_cycle(parts.source, parts.qb, parts.state, settings.sync, should_stop=stop_after_a_while)
+    posted, paid = len(world.entities("Invoice")), len(world.entities("Payment"))
+    assert stopped.stopped and 0 < posted and paid < 5
+    assert (stopped.counts["invoices"], stopped.counts["payments"]) == (posted, paid)  # what it did, said
     assert runs(world)[-1].status == "stopped"
     with world.state().unit() as uow:
         assert uow.watermark(cursors.ORDERS_THROUGH) is None
+        assert len(uow.session.scalars(select(SyncedDocument)).all()) == posted  # what was posted is recorded
 
     rest = world.cycle()
-    assert not rest.stopped and rest.counts["invoices"] == 3
+    assert not rest.stopped and rest.counts["duplicates_avoided"] == 0
+    assert (rest.counts["invoices"], rest.counts["payments"]) == (5 - posted, 5 - paid)
     assert len(world.entities("Invoice")) == 5 and len(world.entities("Payment")) == 5

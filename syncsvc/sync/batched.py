@@ -1,0 +1,211 @@
+"""Many orders' writes in QuickBooks batch requests.
+
+The orders of a read batch run side by side, each as the generator of its writes
+(`PlanExecutor.steps`, writes.py). Each round, every order in hand asks for its
+next write; those writes go out as QBO batch requests of up to
+[quickbooks].batch_size operations (creates and updates apart: python-quickbooks
+sends one operation per batch), and each answer or per-item fault goes back to
+its own order, where the executor's rules for a single write apply unchanged: a
+6140 has the DocNumber looked up and the order held or the document adopted, a
+6000 on a payment is checked against the invoice's balance and held, any other
+fault is that order's error. The rest of the batch posts. A write alone in its
+round is sent on its own (with its requestid), which spends no batch request.
+
+Orders in hand never create the same thing: an order that would create a
+customer for a contact, a customer or item of a name, or post under a payment
+reference that an order in hand is creating waits until that order is done, and
+is then planned again (finding what the other created). So the books come out
+as if the orders were posted one by one, in far fewer requests.
+
+No database transaction is open while a batch is out: each order's unit of work
+commits each write it records (`StateStore.order_unit`) and ends its read
+transaction before the round's requests are sent.
+
+A stop (SIGTERM) is heard between rounds: the answers of the last round are
+recorded, then the orders in hand stop where they are (the next run carries on
+from what is recorded), as when a stop comes during a client's wait.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Callable
+
+from quickbooks.objects.batchrequest import BatchOperation
+
+from syncsvc.engine.actions import CreateCustomer, CreateItem, CreatePayment, CreateSalesReceipt
+from syncsvc.engine.plan import OrderBundle, OrderPlan
+from syncsvc.infusionsoft.errors import InfusionsoftActionRequired
+from syncsvc.quickbooks import writers
+from syncsvc.quickbooks.batch import send_batch
+from syncsvc.quickbooks.errors import QuickBooksReconnectRequired
+from syncsvc.stopping import Stopped
+from syncsvc.store.state import LeaseLost, StateStore, UnitOfWork
+from syncsvc.sync.writes import Create, Steps, Write, send_alone
+
+log = logging.getLogger(__name__)
+
+# Stop the whole run, not one order: the connection paused, Keap wants action, the lease lost, a stop.
+RUN_STOPPERS = (QuickBooksReconnectRequired, InfusionsoftActionRequired, LeaseLost, Stopped)
+
+# begin(bundle, uow) -> (plan, what the caller needs back at the end, the order's steps)
+Begin = Callable[[OrderBundle, UnitOfWork], tuple[OrderPlan, object, Steps]]
+Finish = Callable[[OrderBundle, OrderPlan, object, object], None]  # (bundle, plan, context, outcome)
+Fail = Callable[[OrderBundle, Exception], None]
+
+
+def claims(plan: OrderPlan) -> frozenset[tuple[str, str]]:
+    """What the plan creates that another order in hand must not create at the same time."""
+    taken: set[tuple[str, str]] = set()
+    for action in plan.actions:
+        if isinstance(action, CreateCustomer):
+            taken.add(("contact", str(action.draft.contact_id)))
+            taken.add(("name", action.draft.display_name.casefold()))
+        elif isinstance(action, CreateItem):
+            taken.add(("item", action.draft.name.casefold()))
+        elif isinstance(action, CreatePayment):
+            taken.update(("ref", ref.casefold()) for ref in (action.payment.ref, action.payment.alt_ref) if ref)
+        elif isinstance(action, CreateSalesReceipt):
+            taken.update(("ref", ref.casefold()) for ref in action.payment_refs)
+    return frozenset(taken)
+
+
+@dataclass(eq=False)
+class _InHand:
+    bundle: OrderBundle
+    plan: OrderPlan
+    context: object
+    steps: Steps
+    uow: UnitOfWork
+    unit: ExitStack
+    claims: frozenset
+    request: Write | None = None
+    answer: object = None
+    fault: BaseException | None = field(default=None, repr=False)
+
+    def close(self) -> None:
+        self.steps.close()
+        self.unit.close()
+
+
+class BatchedOrders:
+    """Runs a read batch's orders with their writes in QBO batch requests (see the module docstring)."""
+
+    def __init__(self, qb, state: StateStore, begin: Begin, finish: Finish, fail: Fail, batch_size: int) -> None:
+        self.qb, self.state = qb, state
+        self.begin, self.finish, self.fail = begin, finish, fail
+        self.size = batch_size
+
+    def run(self, bundles: list[OrderBundle], done_one: Callable[[], None],
+            should_stop: Callable[[], bool]) -> bool:
+        """Sync these orders; True when a stop came first (the orders not finished wait for the next run)."""
+        pending = list(bundles)
+        hand: list[_InHand] = []
+        try:
+            while pending or hand:
+                stop = should_stop()
+                if not stop:
+                    self._top_up(pending, hand, done_one)
+                for order in list(hand):  # every answer is delivered and recorded, stop or not
+                    self._advance(order, hand, done_one)
+                if stop:
+                    return True
+                self._send([order for order in hand if order.request is not None])
+            return False
+        finally:
+            for order in hand:
+                order.close()
+
+    def _top_up(self, pending: list[OrderBundle], hand: list[_InHand], done_one: Callable[[], None]) -> None:
+        """Start pending orders until `size` are in hand; one that would create what an order in hand
+        creates stays pending."""
+        claimed = set().union(*(order.claims for order in hand))
+        for bundle in list(pending):
+            if len(hand) >= self.size:
+                return
+            unit = ExitStack()
+            try:
+                uow = unit.enter_context(self.state.order_unit())
+                plan, context, steps = self.begin(bundle, uow)
+            except RUN_STOPPERS:
+                unit.close()
+                raise
+            except Exception as exc:  # noqa: BLE001 - recorded and reported; the run goes on
+                unit.close()
+                pending.remove(bundle)
+                self.fail(bundle, exc)
+                done_one()
+                continue
+            uow.end_transaction()  # its database connection goes back to the pool while it waits
+            wanted = claims(plan)
+            if wanted & claimed:
+                steps.close()
+                unit.close()
+                continue
+            pending.remove(bundle)
+            claimed |= wanted
+            hand.append(_InHand(bundle, plan, context, steps, uow, unit, wanted))
+
+    def _advance(self, order: _InHand, hand: list[_InHand], done_one: Callable[[], None]) -> None:
+        """Give the order its answer (or fault) and take its next write; at its end, finish it."""
+        answer, fault = order.answer, order.fault
+        order.answer = order.fault = None
+        try:
+            order.request = order.steps.throw(fault) if fault is not None else order.steps.send(answer)
+        except StopIteration as done:
+            hand.remove(order)
+            order.unit.close()
+            self.finish(order.bundle, order.plan, order.context, done.value)
+            done_one()
+            return
+        except RUN_STOPPERS:
+            raise
+        except Exception as exc:  # noqa: BLE001 - e.g. recording its end failed: this order's error
+            hand.remove(order)
+            order.close()
+            self.fail(order.bundle, exc)
+            done_one()
+            return
+        order.uow.end_transaction()  # nothing held open while the write is out
+
+    def _send(self, asking: list[_InHand]) -> None:
+        creates = [order for order in asking if isinstance(order.request, Create)]
+        updates = [order for order in asking if not isinstance(order.request, Create)]
+        for operation, group in ((BatchOperation.CREATE, creates), (BatchOperation.UPDATE, updates)):
+            for start in range(0, len(group), self.size):
+                self._send_chunk(operation, group[start:start + self.size])
+
+    def _send_chunk(self, operation: str, chunk: list[_InHand]) -> None:
+        if len(chunk) == 1:
+            [order] = chunk
+            try:
+                order.answer = send_alone(self.qb, order.request, order.uow)
+            except RUN_STOPPERS:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the order's own rules decide (executor.py)
+                order.fault = exc
+            order.request = None
+            return
+        by_object = {id(order.request.obj): order for order in chunk}
+        try:
+            result = send_batch(self.qb, operation, [order.request.obj for order in chunk])
+        except RUN_STOPPERS:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the whole request failed: each order's error
+            log.warning("a QuickBooks batch of %d %ss failed: %s", len(chunk), operation, exc)
+            for order in chunk:
+                order.fault, order.request = exc, None
+            return
+        for original, copy in result.succeeded:
+            by_object[id(original)].answer = copy
+        for failure in result.failed:
+            order = by_object[id(failure.original)]
+            reactivated = writers.reactivated_holder(self.qb, failure.original, failure.error)
+            if reactivated is not None:
+                order.answer = reactivated
+            else:
+                order.fault = failure.error
+        for order in chunk:
+            order.request = None

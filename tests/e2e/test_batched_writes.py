@@ -1,0 +1,109 @@
+"""Creates and updates go out in QuickBooks batch requests (issue 13), and each item's fault lands on its
+own order exactly as a single write's would: a 6140 DocNumber clash holds its order, a 6000 overpayment
+holds its payment with the amounts, a 2500 bad reference is its order's error; the rest of the batch posts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import urlparse
+
+from quickbooks.objects.base import LinkedTxn
+from quickbooks.objects.invoice import Invoice
+from quickbooks.objects.payment import Payment, PaymentLine
+
+from syncsvc.quickbooks import writers
+from syncsvc.quickbooks.client import open_company
+from syncsvc.sync.cycle import run_cycle
+from syncsvc.sync.qbo_mapping import ref
+from syncsvc.sync.wiring import open_parts
+
+from .shop import Shop
+
+
+def _thirty_orders(world):
+    shop = Shop(world.keap.store)
+    widget = shop.product(price="40.00")
+    warm_up = shop.contact("Warm", "Up", "warm@example.com")
+    shop.order(warm_up, (widget, "40.00", 1))
+    assert world.cycle().ok  # the item exists in QuickBooks now: the 30 orders below create no item
+    orders = []
+    for n in range(30):
+        contact = shop.contact(f"Buyer{n}", "Batch", f"buyer{n}@example.com")
+        order_id, invoice_id = shop.order(contact, (widget, "40.00", 1))
+        shop.charge(invoice_id, contact)
+        orders.append((order_id, contact))
+    return orders
+
+
+def _bookkeepers_invoice(qb, doc_number: str, customer_id: str, item_id: str) -> None:
+    from quickbooks.objects.detailline import SalesItemLine, SalesItemLineDetail
+
+    invoice = Invoice()
+    invoice.DocNumber, invoice.CustomerRef = doc_number, ref(customer_id)
+    line = SalesItemLine()
+    line.Amount = Decimal("5.00")
+    line.SalesItemLineDetail = SalesItemLineDetail()
+    line.SalesItemLineDetail.ItemRef = ref(item_id)
+    invoice.Line = [line]
+    writers.create(qb, invoice)
+
+
+def _bookkeepers_payment(qb, invoice: dict) -> None:
+    typed = Payment()
+    typed.PaymentRefNum, typed.CustomerRef = "CHK-1", ref(invoice["CustomerRef"]["value"])
+    typed.TotalAmt = Decimal(invoice["TotalAmt"])
+    line = PaymentLine()
+    line.Amount = Decimal(invoice["TotalAmt"])
+    linked = LinkedTxn()
+    linked.TxnId, linked.TxnType = invoice["Id"], "Invoice"
+    line.LinkedTxn = [linked]
+    typed.Line = [line]
+    writers.create(qb, typed)
+
+
+def test_faults_inside_one_batch_land_on_their_own_orders_and_the_other_27_post(world):
+    orders = _thirty_orders(world)
+    (bad_ref, bad_contact), (clash, _), (overpaid, _) = orders[0], orders[1], orders[2]
+    with world.state().unit() as uow:  # a link to a customer that is not in QuickBooks: 2500 on its invoice
+        uow.link_customer(bad_contact, "999999", "manual")
+    bookkeeper = open_company(world.settings()).client()
+    item_id = world.entities("Item")[0]["Id"]
+    customer_id = world.entities("Customer")[0]["Id"]
+    done = set()
+
+    def bookkeeper_meanwhile(response, *args, **kwargs):
+        """Between the sync's bulk reads and its batches, a bookkeeper types in QuickBooks."""
+        path = urlparse(response.request.url).path
+        if path.endswith("/query") and "clash" not in done:
+            done.add("clash")  # after the first bulk read: an invoice numbered like the clash order
+            _bookkeepers_invoice(bookkeeper, str(clash), customer_id, item_id)
+        if path.endswith("/batch") and "paid" not in done:
+            mine = [i for i in world.entities("Invoice") if i.get("DocNumber") == str(overpaid)]
+            if mine:  # our invoice is in: the bookkeeper records a cheque for all of it
+                done.add("paid")
+                _bookkeepers_payment(bookkeeper, mine[0])
+
+    settings = world.settings()
+    before = world.qbo.traffic(world.realm)
+    with open_parts(settings, upgrade_schema=False) as parts:
+        parts.qb.session.hooks["response"].append(bookkeeper_meanwhile)
+        summary = run_cycle(parts.source, parts.qb, parts.state, settings.sync)
+    after = world.qbo.traffic(world.realm)
+
+    assert done == {"clash", "paid"}
+    assert set(summary.failed) == {bad_ref}
+    assert "Invalid Reference" in summary.failed[bad_ref] or "2500" in summary.failed[bad_ref]
+    assert set(summary.held) == {clash, overpaid}
+    assert f"DocNumber {str(clash)!r} is already used" in summary.held[clash]
+    assert "more than the 0.00 open on QuickBooks invoice" in summary.held[overpaid]
+    posted = {int(i["DocNumber"]) for i in world.entities("Invoice") if i.get("PrivateNote")}
+    others = {order_id for order_id, _ in orders[3:]}
+    assert others <= posted and len(others) == 27
+    for order_id in others:
+        [payment] = world.payments_for(world.invoice(str(order_id)))
+        assert Decimal(payment["TotalAmt"]) == Decimal("40.00")
+    assert summary.counts["invoices"] == 28 and summary.counts["payments"] == 27
+    # 30 customers, 29 invoices and 28 payments in a handful of batch requests, not 87 requests
+    batches = after["batches"] - before["batches"]
+    assert 3 <= batches <= 6
+    assert after["throttled"] == before["throttled"]
