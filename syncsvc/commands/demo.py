@@ -131,7 +131,8 @@ class Demo:
             "infusionsoft": {"api": "rest", "rest_base_url": self.keap.rest_url, "base_url": self.keap.xmlrpc_url,
                              "requests_per_second": 1000, "requests_per_minute": 60000},
             "quickbooks": {"api_base_url": self.qbo.api_base_url, "discovery_url": self.qbo.discovery_url,
-                           "realm_id": self.realm, "requests_per_minute": DEMO_QBO_REQUESTS_PER_MINUTE},
+                           "realm_id": self.realm, "requests_per_minute": DEMO_QBO_REQUESTS_PER_MINUTE,
+                           "batch_requests_per_minute": DEMO_QBO_REQUESTS_PER_MINUTE},
         }, where="<demo>")
 
     def _connect(self) -> None:
@@ -151,7 +152,8 @@ class Demo:
     def seed(self, orders: int, seed: int) -> tuple[object, int, DemoCases]:
         from syncsvc.sandbox.infusionsoft.generator import generate_account
 
-        self.qbo.configure(self.realm, requests_per_minute=DEMO_QBO_REQUESTS_PER_MINUTE)
+        self.qbo.configure(self.realm, requests_per_minute=DEMO_QBO_REQUESTS_PER_MINUTE,
+                           batch_requests_per_minute=DEMO_QBO_REQUESTS_PER_MINUTE)
         # A tidy shop's share of lines without SKU or product; "stress" would put ~40% on the unknown item.
         generated = generate_account(self.keap.store, orders=orders, seed=seed, mix="typical")
         generated_orders = len(self.keap.store.rows("Invoice"))  # with recurring billings, without deletions
