@@ -57,7 +57,7 @@ def main() -> int:
     from syncsvc.sandbox.quickbooks import QuickBooksSandbox
 
     with tempfile.TemporaryDirectory(prefix="syncsvc-crash-") as tmp, InfusionsoftSandbox() as keap, \
-            QuickBooksSandbox(requests_per_minute=10**6) as qbo:
+            QuickBooksSandbox(requests_per_minute=10**6, batch_requests_per_minute=10**6) as qbo:
         generate_account(keap.store, orders=args.orders, seed=args.seed, mix="stress")
         realm = qbo.create_company(name="Crash Company")
         database_url = args.database_url or f"sqlite:///{Path(tmp) / 'state.sqlite3'}"
@@ -138,7 +138,8 @@ def _connect(keap, qbo, realm: str, database_url: str, folder: Path, api: str) -
         f'[infusionsoft]\napi = "{api}"\nbase_url = "{keap.xmlrpc_url}"\nrest_base_url = "{keap.rest_url}"\n'
         f"requests_per_second = 100000\nrequests_per_minute = 10000000\ntimeout_seconds = 5.0\n"
         f'[quickbooks]\napi_base_url = "{qbo.api_base_url}"\ndiscovery_url = "{qbo.discovery_url}"\n'
-        f'realm_id = "{realm}"\nrequests_per_minute = 1000000\ntimeout_seconds = 5.0\n'
+        f'realm_id = "{realm}"\nrequests_per_minute = 1000000\nbatch_requests_per_minute = 1000000\n'
+        f"timeout_seconds = 5.0\n"
         f"throttle_wait_seconds = 0.05\nbackoff_base_seconds = 0.01\nbackoff_max_seconds = 0.2\n"
         f'[state]\ndatabase_url = "{database_url}"\n'
         f"[service]\nlock_ttl_seconds = 2\n"
