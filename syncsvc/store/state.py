@@ -268,6 +268,34 @@ class UnitOfWork:
         ).order_by(SyncIssue.subject, SyncIssue.subject_id))
         return [OpenIssue(r.subject, r.subject_id, r.kind, r.reason, r.attempts, r.last_seen) for r in rows]
 
+    def open_issue_ids(self, subject: str, kinds: Iterable[str]) -> set[int]:
+        """The subject ids of this connection's open issues of `subject` whose kind is one of `kinds`:
+        filtered in SQL, only the id column read (open_issues() builds every open row, which a cycle
+        does not need)."""
+        kinds = _kind_list(kinds)
+        if not kinds:
+            return set()
+        return set(self.session.scalars(select(SyncIssue.subject_id).where(
+            SyncIssue.connection == self.connection, SyncIssue.resolved_at.is_(None),
+            SyncIssue.subject == subject, SyncIssue.kind.in_(kinds))))
+
+    def open_issue_keys(self, kinds: Iterable[str]) -> set[tuple[str, int]]:
+        """(subject, subject id) of this connection's open issues, of any subject, whose kind is one of
+        `kinds`; filtered in SQL like open_issue_ids()."""
+        kinds = _kind_list(kinds)
+        if not kinds:
+            return set()
+        rows = self.session.execute(select(SyncIssue.subject, SyncIssue.subject_id).where(
+            SyncIssue.connection == self.connection, SyncIssue.resolved_at.is_(None),
+            SyncIssue.kind.in_(kinds)))
+        return {(subject, subject_id) for subject, subject_id in rows}
+
+
+def _kind_list(kinds: Iterable[str]) -> list[str]:
+    if isinstance(kinds, str):  # "held" would otherwise be read as the kinds "h", "e", "l", "d"
+        raise TypeError("kinds is a collection of issue kinds, not one string")
+    return sorted(set(kinds))
+
 
 class StateStore:
     """Opens units of work and run records for one connection."""

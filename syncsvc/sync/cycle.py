@@ -106,7 +106,7 @@ def _cycle(sync: OrderSync, summary: SyncSummary, progress: Callable[[int, int],
     if orphans:  # posted once: their order is asked for, found missing, and noted as deleted in Keap
         order_ids |= deleted.orders_of_payments(sync.state, orphans)
     with sync.state.unit() as uow:
-        retried = {i.subject_id for i in uow.open_issues() if i.subject == "order" and i.kind in RETRIED_KINDS}
+        retried = uow.open_issue_ids("order", RETRIED_KINDS)
 
     missing = sync.sync(order_ids | retried, summary, keep=not_before(engine.start_date), progress=progress,
                         should_stop=should_stop)

@@ -153,7 +153,7 @@ def check_posted_orders(source, qb, state: StateStore, summary=None, now: dateti
         last = uow.watermark(POSTED_CHECKED_AT)
         if last is not None and now - _instant(last) < every:
             return False
-        open_deleted = {(i.subject, i.subject_id) for i in uow.open_issues() if i.kind == DELETED}
+        open_deleted = uow.open_issue_keys((DELETED,))
         posted = sorted(set(uow.session.scalars(select(SyncedDocument.order_id).where(
             SyncedDocument.connection == uow.connection))))
     ids = [order_id for order_id in posted if ("order", order_id) not in open_deleted]

@@ -62,6 +62,45 @@ def test_issue_attempts_count_until_resolved(engine):
         assert uow.record_issue("order", 1002, "held", "ambiguous customer") == 1
 
 
+
+def test_open_issue_ids_are_the_open_issues_of_that_subject_and_kinds(engine):
+    shop, other = StateStore(engine, "shop"), StateStore(engine, "other")
+    with shop.unit() as uow:
+        uow.record_issue("order", 1, "error", "wanted")
+        uow.record_issue("order", 2, "held", "wanted")
+        uow.record_issue("order", 3, "error", "resolved below")
+        uow.record_issue("order", 4, "skipped", "other kind")
+        uow.record_issue("order", 5, "deleted", "other kind")
+        uow.record_issue("payment", 6, "error", "other subject")
+        uow.record_issue("payment", 7, "deleted", "payment deleted")
+    with shop.unit() as uow:
+        uow.resolve_issue("order", 3)
+    with other.unit() as uow:
+        uow.record_issue("order", 8, "error", "other connection")
+        uow.record_issue("order", 5, "held", "other connection, same order id")
+        uow.record_issue("payment", 9, "deleted", "other connection")
+    with shop.unit() as uow:
+        assert uow.open_issue_ids("order", ("error", "held")) == {1, 2}
+        assert uow.open_issue_ids("order", ["held"]) == {2}
+        assert uow.open_issue_ids("payment", ("error", "held")) == {6}
+        assert uow.open_issue_ids("order", ()) == set()
+        assert uow.open_issue_keys(("deleted",)) == {("order", 5), ("payment", 7)}
+        # The same sets open_issues() gives when filtered in Python, which callers needing rows still use.
+        rows = uow.open_issues()
+        assert uow.open_issue_ids("order", ("error", "held")) == {
+            i.subject_id for i in rows if i.subject == "order" and i.kind in ("error", "held")}
+        assert uow.open_issue_keys(("deleted",)) == {(i.subject, i.subject_id) for i in rows if i.kind == "deleted"}
+        with pytest.raises(TypeError):
+            uow.open_issue_ids("order", "held")
+    with shop.unit() as uow:  # re-opened under another kind: found under that kind only
+        uow.record_issue("order", 3, "skipped", "re-opened")
+    with shop.unit() as uow:
+        assert uow.open_issue_ids("order", ("error", "held")) == {1, 2}
+        assert uow.open_issue_ids("order", ("skipped",)) == {3, 4}
+    with other.unit() as uow:
+        assert uow.open_issue_ids("order", ("error", "held")) == {5, 8}
+        assert uow.open_issue_keys(("deleted",)) == {("payment", 9)}
+
 def test_runs_are_recorded_with_counts(engine):
     state = StateStore(engine, "shop")
     run_id = state.start_run()
