@@ -39,6 +39,9 @@ from syncsvc.store.sync_models import (
 )
 
 
+_IN_CHUNK = 500  # ids per IN list
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -72,16 +75,31 @@ class Fence(Protocol):
         """Raise when the lease is no longer ours; True when it had lapsed (we may have been paused)."""
 
 
+class Absent:
+    """What the state holds nothing of, for the orders of one read batch, from a few bulk reads
+    (`StateStore.learn_batch`): the per-order reads of those orders then cost no query. A write under
+    a key drops it from here, so what this process records is read back from the database. (Only this
+    process writes a connection's sync records: it holds the lease.)"""
+
+    def __init__(self) -> None:
+        self.documents: set[int] = set()  # order ids with no document recorded
+        self.payments: set[int] = set()  # order ids with no payment recorded
+        self.refunds: set[int] = set()  # order ids with no refund recorded
+        self.issues: set[tuple[str, int]] = set()  # (subject, id) with no issue row, open or resolved
+        self.links: set[int] = set()  # contact ids with no customer link
+
+
 class UnitOfWork:
     """Reads and writes for one connection: inside one transaction, or (`commit_each_write`) each write
     committed as it is made."""
 
     def __init__(self, session: Session, connection: str, fence: Fence | None = None,
-                 commit_each_write: bool = False) -> None:
+                 commit_each_write: bool = False, absent: Absent | None = None) -> None:
         self.session = session
         self.connection = connection
         self.fence = fence
         self.commit_each_write = commit_each_write
+        self.absent = absent if absent is not None else Absent()
 
     def _written(self) -> None:
         if self.commit_each_write:
@@ -117,6 +135,8 @@ class UnitOfWork:
     # -- documents and payments ---------------------------------------------------------
 
     def document(self, order_id: int) -> SyncedDocument | None:
+        if order_id in self.absent.documents:
+            return None
         return self.session.scalar(
             select(SyncedDocument).where(SyncedDocument.connection == self.connection, SyncedDocument.order_id == order_id)
         )
@@ -131,10 +151,13 @@ class UnitOfWork:
             self.session.add(row)
         row.invoice_id, row.qbo_type, row.qbo_id, row.doc_number = invoice_id, qbo_type, qbo_id, doc_number
         row.total, row.content_hash, row.synced_at = total, content_hash, _now()
+        self.absent.documents.discard(order_id)
         self._written()
 
     def posted_payment_refs(self, order_id: int) -> dict[int, str]:
         """Infusionsoft payment id -> PaymentRefNum as posted, for this order's recorded payments."""
+        if order_id in self.absent.payments:
+            return {}
         rows = self.session.execute(
             select(SyncedPayment.payment_id, SyncedPayment.qbo_ref)
             .where(SyncedPayment.connection == self.connection, SyncedPayment.order_id == order_id)
@@ -145,10 +168,10 @@ class UnitOfWork:
         """PaymentRefNum as posted -> the Infusionsoft payment recorded with it, across the connection."""
         wanted = sorted(set(qbo_refs))
         owners: dict[str, int] = {}
-        for start in range(0, len(wanted), 500):
+        for start in range(0, len(wanted), _IN_CHUNK):
             rows = self.session.execute(
                 select(SyncedPayment.qbo_ref, SyncedPayment.payment_id)
-                .where(SyncedPayment.connection == self.connection, SyncedPayment.qbo_ref.in_(wanted[start:start + 500]))
+                .where(SyncedPayment.connection == self.connection, SyncedPayment.qbo_ref.in_(wanted[start:start + _IN_CHUNK]))
             )
             owners.update({qbo_ref: payment_id for qbo_ref, payment_id in rows})
         return owners
@@ -162,6 +185,8 @@ class UnitOfWork:
 
     def paid_on_order(self, order_id: int) -> Decimal:
         """What the order's recorded payments add up to."""
+        if order_id in self.absent.payments:
+            return Decimal(0)
         total = self.session.scalar(select(func.sum(SyncedPayment.amount)).where(
             SyncedPayment.connection == self.connection, SyncedPayment.order_id == order_id))
         return Decimal(total or 0)
@@ -173,14 +198,19 @@ class UnitOfWork:
             connection=self.connection, payment_id=payment_id, order_id=order_id, invoice_id=invoice_id,
             ref_num=ref_num, qbo_ref=qbo_ref, qbo_id=qbo_id, amount=amount, synced_at=_now(),
         ))
+        self.absent.payments.discard(order_id)
         self._written()
 
     def posted_refunds(self, order_id: int) -> frozenset[int]:
         """The order's Keap refunds recorded as booked in QuickBooks (refund payment ids)."""
+        if order_id in self.absent.refunds:
+            return frozenset()
         return frozenset(self.session.scalars(select(SyncedRefund.refund_payment_id).where(
             SyncedRefund.connection == self.connection, SyncedRefund.order_id == order_id)))
 
     def refunds(self, order_id: int) -> list[SyncedRefund]:
+        if order_id in self.absent.refunds:
+            return []
         return list(self.session.scalars(select(SyncedRefund).where(
             SyncedRefund.connection == self.connection, SyncedRefund.order_id == order_id)
             .order_by(SyncedRefund.refund_payment_id)))
@@ -194,6 +224,7 @@ class UnitOfWork:
             order_id=order_id, invoice_id=invoice_id, qbo_type=qbo_type, qbo_id=qbo_id, doc_number=doc_number,
             applied_qbo_id=applied_qbo_id, amount=amount, synced_at=_now(),
         ))
+        self.absent.refunds.discard(order_id)
         self._written()
 
     # -- requestids QuickBooks refused ---------------------------------------------------------
@@ -210,6 +241,8 @@ class UnitOfWork:
     # -- links ---------------------------------------------------------------------------
 
     def customer_link(self, contact_id: int) -> CustomerLink | None:
+        if contact_id in self.absent.links:
+            return None
         return self.session.get(CustomerLink, (self.connection, contact_id))
 
     def link_customer(self, contact_id: int, qbo_customer_id: str, rule: str) -> None:
@@ -219,6 +252,7 @@ class UnitOfWork:
                                           qbo_customer_id=qbo_customer_id, rule=rule, linked_at=_now()))
         else:
             row.qbo_customer_id, row.rule, row.linked_at = qbo_customer_id, rule, _now()
+        self.absent.links.discard(contact_id)
         self._written()
 
     def item_link(self, product_id: int) -> ItemLink | None:
@@ -236,6 +270,8 @@ class UnitOfWork:
     # -- issues ----------------------------------------------------------------------------
 
     def _issue(self, subject: str, subject_id: int) -> SyncIssue | None:
+        if (subject, subject_id) in self.absent.issues:
+            return None
         return self.session.scalar(select(SyncIssue).where(
             SyncIssue.connection == self.connection, SyncIssue.subject == subject, SyncIssue.subject_id == subject_id))
 
@@ -246,6 +282,7 @@ class UnitOfWork:
             row = SyncIssue(connection=self.connection, subject=subject, subject_id=subject_id,
                             kind=kind, reason=reason, attempts=1, first_seen=now, last_seen=now)
             self.session.add(row)
+            self.absent.issues.discard((subject, subject_id))
         else:
             row.attempts = 1 if row.resolved_at else row.attempts + 1
             row.kind, row.reason, row.last_seen, row.resolved_at = kind, reason, now, None
@@ -305,11 +342,39 @@ class StateStore:
         self.connection = connection
         self.fence = fence
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.absent = Absent()  # nothing known until learn_batch
 
     @contextmanager
     def unit(self) -> Iterator[UnitOfWork]:
         with self._sessions.begin() as session:
-            yield UnitOfWork(session, self.connection, self.fence)
+            yield UnitOfWork(session, self.connection, self.fence, absent=self.absent)
+
+    def learn_batch(self, order_ids: Iterable[int], payment_ids: Iterable[int], contact_ids: Iterable[int]) -> None:
+        """Find out in a few bulk reads which of these orders, payments and contacts the state holds
+        nothing of (see Absent); replaces what was known of the previous batch."""
+        orders, payments, contacts = sorted(set(order_ids)), sorted(set(payment_ids)), sorted(set(contact_ids))
+        absent = Absent()
+        with self._sessions() as session:
+            def present(column, ids, *where) -> set[int]:
+                found: set[int] = set()
+                for start in range(0, len(ids), _IN_CHUNK):
+                    found.update(session.scalars(select(column).where(
+                        column.class_.connection == self.connection, column.in_(ids[start:start + _IN_CHUNK]),
+                        *where)))
+                return found
+
+            absent.documents = set(orders) - present(SyncedDocument.order_id, orders)
+            absent.payments = set(orders) - present(SyncedPayment.order_id, orders)
+            absent.refunds = set(orders) - present(SyncedRefund.order_id, orders)
+            absent.links = set(contacts) - present(CustomerLink.contact_id, contacts)
+            absent.issues = ({("order", i) for i in set(orders) - present(SyncIssue.subject_id, orders,
+                                                                          SyncIssue.subject == "order")}
+                             | {("payment", i) for i in set(payments) - present(SyncIssue.subject_id, payments,
+                                                                                SyncIssue.subject == "payment")})
+        self.absent = absent
+
+    def forget_batch(self) -> None:
+        self.absent = Absent()
 
     @contextmanager
     def order_unit(self) -> Iterator[UnitOfWork]:
@@ -317,7 +382,7 @@ class StateStore:
         committed as it is made (what already happened in QuickBooks stays recorded when the order then
         fails), and the lease check before each QuickBooks write ends any transaction left open."""
         with self._sessions() as session:
-            yield UnitOfWork(session, self.connection, self.fence, commit_each_write=True)
+            yield UnitOfWork(session, self.connection, self.fence, commit_each_write=True, absent=self.absent)
             session.commit()
 
     def start_run(self) -> int:

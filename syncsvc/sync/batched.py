@@ -2,14 +2,20 @@
 
 The orders of a read batch run side by side, each as the generator of its writes
 (`PlanExecutor.steps`, writes.py). Each round, every order in hand asks for its
-next write; those writes go out as QBO batch requests of up to
-[quickbooks].batch_size operations (creates and updates apart: python-quickbooks
-sends one operation per batch), and each answer or per-item fault goes back to
-its own order, where the executor's rules for a single write apply unchanged: a
-6140 has the DocNumber looked up and the order held or the document adopted, a
-6000 on a payment is checked against the invoice's balance and held, any other
-fault is that order's error. The rest of the batch posts. A write alone in its
-round is sent on its own (with its requestid), which spends no batch request.
+next write. Up to [quickbooks].batch_size of them (of one operation: python-
+quickbooks sends one per batch) go out as one QBO batch request, and each answer
+or per-item fault goes back to its own order, where the executor's rules for a
+single write apply unchanged: a 6140 has the DocNumber looked up and the order
+held or the document adopted, a 6000 on a payment is checked against the
+invoice's balance and held, any other fault is that order's error. The rest of
+the batch posts.
+
+QBO allows 40 batch requests a minute (we keep to batch_requests_per_minute) and
+500 requests: batches alone would leave most of the request budget unused. So a
+third more orders than a batch holds are in hand, and the writes beyond the
+batch go one by one (each with its requestid) beside it, in up to
+max_in_flight - 1 threads: about 10 requests per batch, 360 a minute at 36
+batches, under the 450 the client allows with room for the bulk reads.
 
 Orders in hand never create the same thing: an order that would create a
 customer for a contact, a customer or item of a name, or post under a payment
@@ -28,7 +34,9 @@ from what is recorded), as when a stop comes during a client's wait.
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Callable
@@ -93,38 +101,45 @@ class _InHand:
 class BatchedOrders:
     """Runs a read batch's orders with their writes in QBO batch requests (see the module docstring)."""
 
-    def __init__(self, qb, state: StateStore, begin: Begin, finish: Finish, fail: Fail, batch_size: int) -> None:
+    def __init__(self, qb, state: StateStore, begin: Begin, finish: Finish, fail: Fail, batch_size: int,
+                 max_in_flight: int = 4) -> None:
         self.qb, self.state = qb, state
         self.begin, self.finish, self.fail = begin, finish, fail
         self.size = batch_size
+        # Orders in hand: a batch's worth, and a third more whose writes go one by one beside the batch.
+        self.capacity = batch_size + batch_size // 3
+        self.workers = max(1, max_in_flight - 1)  # the batch request takes one of the requests in flight
 
     def run(self, bundles: list[OrderBundle], done_one: Callable[[], None],
             should_stop: Callable[[], bool]) -> bool:
         """Sync these orders; True when a stop came first (the orders not finished wait for the next run)."""
         pending = list(bundles)
+        waits: dict[int, frozenset] = {}  # id(bundle) -> what it would create, when that was taken
         hand: list[_InHand] = []
         try:
             while pending or hand:
                 stop = should_stop()
-                if not stop:
-                    self._top_up(pending, hand, done_one)
                 for order in list(hand):  # every answer is delivered and recorded, stop or not
                     self._advance(order, hand, done_one)
                 if stop:
                     return True
+                self._top_up(pending, waits, hand, done_one)
                 self._send([order for order in hand if order.request is not None])
             return False
         finally:
             for order in hand:
                 order.close()
 
-    def _top_up(self, pending: list[OrderBundle], hand: list[_InHand], done_one: Callable[[], None]) -> None:
-        """Start pending orders until `size` are in hand; one that would create what an order in hand
-        creates stays pending."""
+    def _top_up(self, pending: list[OrderBundle], waits: dict[int, frozenset], hand: list[_InHand],
+                done_one: Callable[[], None]) -> None:
+        """Start pending orders, each up to its first write, until `capacity` are in hand. One that would
+        create what an order in hand creates stays pending, and is not planned again while that holds."""
         claimed = set().union(*(order.claims for order in hand))
         for bundle in list(pending):
-            if len(hand) >= self.size:
+            if len(hand) >= self.capacity:
                 return
+            if waits.get(id(bundle), frozenset()) & claimed:
+                continue
             unit = ExitStack()
             try:
                 uow = unit.enter_context(self.state.order_unit())
@@ -141,12 +156,16 @@ class BatchedOrders:
             uow.end_transaction()  # its database connection goes back to the pool while it waits
             wanted = claims(plan)
             if wanted & claimed:
+                waits[id(bundle)] = wanted
                 steps.close()
                 unit.close()
                 continue
+            waits.pop(id(bundle), None)
             pending.remove(bundle)
-            claimed |= wanted
-            hand.append(_InHand(bundle, plan, context, steps, uow, unit, wanted))
+            order = _InHand(bundle, plan, context, steps, uow, unit, wanted)
+            hand.append(order)
+            self._advance(order, hand, done_one)
+            claimed = set().union(*(order.claims for order in hand))
 
     def _advance(self, order: _InHand, hand: list[_InHand], done_one: Callable[[], None]) -> None:
         """Give the order its answer (or fault) and take its next write; at its end, finish it."""
@@ -171,23 +190,39 @@ class BatchedOrders:
         order.uow.end_transaction()  # nothing held open while the write is out
 
     def _send(self, asking: list[_InHand]) -> None:
+        """The round's writes: the largest group of one operation (up to `size`) as one batch request,
+        the others one by one beside it, in up to `workers` threads."""
         creates = [order for order in asking if isinstance(order.request, Create)]
         updates = [order for order in asking if not isinstance(order.request, Create)]
-        for operation, group in ((BatchOperation.CREATE, creates), (BatchOperation.UPDATE, updates)):
-            for start in range(0, len(group), self.size):
-                self._send_chunk(operation, group[start:start + self.size])
-
-    def _send_chunk(self, operation: str, chunk: list[_InHand]) -> None:
-        if len(chunk) == 1:
-            [order] = chunk
-            try:
-                order.answer = send_alone(self.qb, order.request, order.uow)
-            except RUN_STOPPERS:
-                raise
-            except Exception as exc:  # noqa: BLE001 - the order's own rules decide (executor.py)
-                order.fault = exc
-            order.request = None
+        operation, group = max(((BatchOperation.CREATE, creates), (BatchOperation.UPDATE, updates)),
+                               key=lambda pair: len(pair[1]))
+        batched = group[:self.size] if len(group) > 1 else []
+        alone = [order for order in asking if order not in batched]
+        if not alone:
+            self._send_batch(operation, batched)
             return
+        context = contextvars.copy_context()  # the run's stop reaches the threads' waits too
+        with ThreadPoolExecutor(self.workers) as pool:
+            sent = [pool.submit(context.copy().run, self._send_alone, order) for order in alone]
+            try:
+                if batched:
+                    self._send_batch(operation, batched)
+            finally:
+                problems = [future.exception() for future in sent]
+        for problem in problems:
+            if problem is not None:
+                raise problem  # a stop, a lost lease, a connection to pause: the whole run ends
+
+    def _send_alone(self, order: _InHand) -> None:
+        try:
+            order.answer = send_alone(self.qb, order.request, order.uow)
+        except RUN_STOPPERS:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the order's own rules decide (executor.py)
+            order.fault = exc
+        order.request = None
+
+    def _send_batch(self, operation: str, chunk: list[_InHand]) -> None:
         by_object = {id(order.request.obj): order for order in chunk}
         try:
             result = send_batch(self.qb, operation, [order.request.obj for order in chunk])

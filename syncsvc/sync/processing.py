@@ -23,6 +23,7 @@ from syncsvc.engine.items import special_item_accounts
 from syncsvc.engine.numbering import doc_number
 from syncsvc.engine.payments import distinct_reference, full_reference, short_reference
 from syncsvc.engine.plan import OrderBundle, OrderPlan, plan_order
+from syncsvc.engine.refunds import refund_doc_number
 from syncsvc.infusionsoft.source import OrderSource
 from syncsvc.quickbooks.errors import QuickBooksError, QuickBooksReconnectRequired
 from syncsvc import stopping
@@ -121,7 +122,8 @@ class OrderSync:
         qb_settings = getattr(getattr(qb, "company", None), "settings", None)
         self.batched = None  # writes one request each
         if qb_settings is not None and qb_settings.batch_writes and qb_settings.batch_size > 1:
-            self.batched = BatchedOrders(qb, state, self._begin, self._finish, self._fail, qb_settings.batch_size)
+            self.batched = BatchedOrders(qb, state, self._begin, self._finish, self._fail, qb_settings.batch_size,
+                                         qb_settings.max_in_flight)
 
     def sync(self, order_ids: Iterable[int], summary: SyncSummary,
              keep: Callable[[OrderBundle], bool] = lambda bundle: True,
@@ -132,6 +134,13 @@ class OrderSync:
         turns true it returns between orders with `summary.stopped` set."""
         self._summary = summary  # what _finish and _fail count into
         self._first_rules: dict[int, str] = {}
+        try:
+            return self._sync(order_ids, summary, keep, progress, should_stop)
+        finally:
+            self.state.forget_batch()  # what the last batch learnt is not kept past this run
+
+    def _sync(self, order_ids: Iterable[int], summary: SyncSummary, keep: Callable[[OrderBundle], bool],
+              progress: Callable[[int, int], None], should_stop: Callable[[], bool]) -> set[int]:
         ids = sorted(set(order_ids))
         done = 0
         progress(0, len(ids))
@@ -153,6 +162,8 @@ class OrderSync:
                 done += 1
                 progress(done, len(ids))
 
+            self.state.learn_batch([b.order.id for b in wanted], [p.id for b in wanted for p in b.payments],
+                                   [b.contact.id for b in wanted if b.contact is not None])
             refused = self._preload(wanted)
             if refused is not None:
                 summary.unread_batches += 1
@@ -243,6 +254,11 @@ class OrderSync:
             numbers = [doc_number(b.order.id, b.invoice.id, settings) for b in bundles
                        if b.invoice is not None and uow.document(b.order.id) is None]
         self.directory.load_documents(SalesReceipt if settings.posting_mode == "sales_receipt" else Invoice, numbers)
+        # The DocNumbers the orders' refunds would take (engine/refunds.py): a refund whose record was lost
+        # is adopted, another document with its number holds it; checked without a query per refund.
+        self.directory.load_refunds(
+            refund_doc_number(doc_number(b.order.id, b.invoice.id, settings), n) for b in bundles
+            if b.invoice is not None for n in range(1, 1 + sum(1 for p in b.payments if p.is_refund)))
 
     def _preload_items(self, bundles: list[OrderBundle]) -> None:
         names, skus = set(), set()

@@ -22,7 +22,6 @@ from syncsvc.engine.actions import CreateRefund
 from syncsvc.engine.documents import INVOICE
 from syncsvc.engine.money import cents
 from syncsvc.engine.refunds import CREDIT_MEMO, REFUND_RECEIPT, PlannedRefund, refund_marker
-from syncsvc.quickbooks import lookups
 from syncsvc.sync.qbo_mapping import MoneyRefs
 from syncsvc.sync.refund_mapping import credit_application, refund_object
 from syncsvc.sync.writes import Create, Steps
@@ -44,7 +43,7 @@ def book_refund(run, action: CreateRefund) -> Steps[None]:
         return
     customer_id = run._customer(refund.customer.qbo_id)
     entity_cls = CreditMemo if refund.kind == CREDIT_MEMO else RefundReceipt
-    existing = lookups.refunds_by_doc_number(run.qb, entity_cls, refund.doc_number)
+    existing = run.x.directory.refunds_by_doc_number(entity_cls, refund.doc_number)
     ours = next((d for d in existing if refund_marker(refund.refund_payment_id) in (d.PrivateNote or "")), None)
     if existing and ours is None:
         run._hold(f"order {refund.order_id}: refund {refund.refund_payment_id} would be {entity_cls.qbo_object_name} "

@@ -56,10 +56,12 @@ from dataclasses import replace
 from typing import Iterable, Mapping
 
 from quickbooks.objects.account import Account
+from quickbooks.objects.creditmemo import CreditMemo
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.item import Item
 from quickbooks.objects.payment import Payment
 from quickbooks.objects.paymentmethod import PaymentMethod
+from quickbooks.objects.refundreceipt import RefundReceipt
 
 from syncsvc.engine import customers as customer_rules
 from syncsvc.engine.customers import CustomerCandidates, CustomerResolution, QboCustomer
@@ -108,6 +110,7 @@ class QboDirectory:
         self._inactive_customers: set[str] = set()  # ids of customers seen inactive this cycle
         self._payments_by_ref: dict[str, list] = {}
         self._documents: tuple[type | None, dict[str, list]] = (None, {})
+        self._refunds: dict[type, dict[str, list]] = {}
 
     # -- customers -----------------------------------------------------------------------
 
@@ -196,11 +199,12 @@ class QboDirectory:
                                                     and decided.rule == "email")))
         ]
         self._load_display_names(index, undecided, customers_are_candidates=True)
-        # Contacts to be created whose plain name is taken get the next name (engine/customers.py): those
-        # are asked for in bulk too, not one contact at a time.
+        # A contact to be created whose plain name is taken (by QBO, or by a customer created earlier in
+        # this batch) gets the next name (engine/customers.py): those are asked for in bulk too, not one
+        # contact at a time.
         second = [
             asks[c.id].display_names[1] for c in contacts
-            if len(asks[c.id].display_names) > 1 and index.display_name_taken(asks[c.id].display_names[0])
+            if len(asks[c.id].display_names) > 1
             and isinstance(customer_rules.resolve_customer(c, index.candidates(asks[c.id])), customer_rules.Create)
         ]
         self._load_display_names(index, second, customers_are_candidates=False)
@@ -287,6 +291,18 @@ class QboDirectory:
         loaded_cls, loaded = self._documents
         known = loaded.get(doc_number.casefold()) if loaded_cls is entity_cls else None
         return list(known) if known is not None else lookups.documents_by_doc_number(self.qb, entity_cls, doc_number)
+
+    def load_refunds(self, doc_numbers: Iterable[str]) -> None:
+        """Read the RefundReceipts and CreditMemos carrying these DocNumbers in bulk, for one batch
+        (replacing the previous batch's), so the check before each refund costs no query."""
+        wanted = sorted(set(doc_numbers))
+        self._refunds = {cls: self._bulk_by(cls, "DocNumber", wanted) for cls in (RefundReceipt, CreditMemo)} \
+            if wanted else {}
+
+    def refunds_by_doc_number(self, entity_cls, doc_number: str) -> list:
+        """QBO refunds of this type with this DocNumber: from the batch's bulk read, else asked now."""
+        known = self._refunds.get(entity_cls, {}).get(doc_number.casefold())
+        return list(known) if known is not None else lookups.refunds_by_doc_number(self.qb, entity_cls, doc_number)
 
     def _bulk_by(self, entity_cls, field: str, values: Iterable[str]) -> dict[str, list]:
         """QBO records whose `field` is one of `values`, by casefolded value (an empty list: none in QBO)."""

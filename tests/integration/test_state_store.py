@@ -134,3 +134,30 @@ def test_an_orders_unit_records_each_write_at_once_and_keeps_them_when_the_order
             raise RuntimeError("QuickBooks refused the payment")
     with store.unit() as uow:
         assert uow.document(7).qbo_id == "70"  # what happened in QuickBooks stays recorded
+
+
+def test_what_a_batch_learnt_is_absent_stays_true_after_this_process_records_it(engine):
+    store = StateStore(engine, "shop")
+    with store.unit() as uow:
+        uow.record_document(order_id=1, invoice_id=11, qbo_type="Invoice", qbo_id="100",
+                            doc_number="1", total=Decimal("5.00"), content_hash="c" * 64)
+        uow.link_customer(7, "70", "email")
+        uow.record_issue("payment", 21, "held", "over the balance")
+    store.learn_batch([1, 2], [21, 22], [7, 8])
+    with store.order_unit() as uow:
+        assert uow.document(1).qbo_id == "100" and uow.document(2) is None
+        assert uow.customer_link(7).qbo_customer_id == "70" and uow.customer_link(8) is None
+        assert uow.issue_recorded("payment", 21, "held") and not uow.issue_recorded("payment", 22, "held")
+        uow.record_document(order_id=2, invoice_id=12, qbo_type="Invoice", qbo_id="200",
+                            doc_number="2", total=Decimal("6.00"), content_hash="d" * 64)
+        uow.record_payment(payment_id=22, order_id=2, invoice_id=12, ref_num="R", qbo_ref="R", qbo_id="300",
+                           amount=Decimal("6.00"))
+        uow.record_issue("payment", 22, "held", "again")
+        uow.link_customer(8, "80", "name")
+    with store.unit() as uow:  # what this process recorded is read back, not taken for absent
+        assert uow.document(2).qbo_id == "200" and uow.paid_on_order(2) == Decimal("6.00")
+        assert uow.posted_payment_refs(2) == {22: "R"} and uow.customer_link(8).qbo_customer_id == "80"
+        assert uow.issue_recorded("payment", 22, "held")
+    store.forget_batch()
+    with store.unit() as uow:
+        assert uow.document(2).qbo_id == "200"
