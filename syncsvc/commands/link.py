@@ -31,7 +31,7 @@ def link_customer(args) -> int:
     try:
         with state.unit() as uow:
             uow.link_customer(args.contact_id, str(args.qbo_id), "manual")
-            held = [i.subject_id for i in uow.open_issues() if i.subject == "order" and i.kind == "held"]
+            held = uow.open_issue_ids("order", ("held",))
     finally:
         state.engine.dispose()
     print(f"Contact {args.contact_id} now posts to QuickBooks customer {args.qbo_id}{name}.")

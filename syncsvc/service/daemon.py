@@ -205,7 +205,8 @@ class Daemon:
             if not self._overrun.is_set():
                 return
             self._overrun.clear()
-            log.info("running the cycle that came due during the last one")
+            if not self.stop_event.is_set():
+                log.info("running the cycle that came due during the last one")
 
     def run_one_cycle(self) -> str:
         """One cycle with everything opened afresh (tokens, clients); returns its outcome."""
@@ -373,4 +374,4 @@ def _shown(database_url: str) -> str:
 
 def held_orders(state) -> int:
     with state.unit() as uow:
-        return sum(1 for issue in uow.open_issues() if issue.subject == "order" and issue.kind == "held")
+        return len(uow.open_issue_ids("order", ("held",)))

@@ -291,8 +291,11 @@ class OrderSync:
         resolution = posted.customer
         customer_id = resolution.customer_id if isinstance(resolution, customer_rules.Matched) else None
         # An order planned again after waiting for another (batched.py) finds the link its first planning
-        # made: the rule that matched its customer is the first one.
-        rule = self._first_rules.setdefault(bundle.order.id, getattr(resolution, "rule", ""))
+        # made (a match by email, name, ...): that match is the rule that counts.
+        rule = getattr(resolution, "rule", "")
+        if isinstance(resolution, customer_rules.Matched) and rule != "linked":
+            self._first_rules.setdefault(bundle.order.id, rule)
+        rule = self._first_rules.get(bundle.order.id, rule)
         # Writes of an order a stop leaves half done are counted too (the next run does only the rest).
         return plan, rule, self.executor.steps(plan, bundle, uow, customer_id or None,
                                                stopped_midway=self._summary.counts.update)

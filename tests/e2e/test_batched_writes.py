@@ -107,3 +107,21 @@ def test_faults_inside_one_batch_land_on_their_own_orders_and_the_other_27_post(
     batches = after["batches"] - before["batches"]
     assert 3 <= batches <= 6
     assert after["throttled"] == before["throttled"]
+
+
+def test_how_customers_were_matched_is_counted_as_when_orders_post_one_by_one(world):
+    from .test_customers_and_cli import _qbo_customer
+
+    qb = open_company(world.settings()).client()
+    _qbo_customer(qb, "J. Known (books)", email="known@example.com")
+    shop = Shop(world.keap.store)
+    widget = shop.product(price="5.00")
+    new, known = shop.contact("Nora", "New", "nora@example.com"), shop.contact("Kim", "Known", "known@example.com")
+    for contact in (new, new, new, known, known):
+        shop.order(contact, (widget, "5.00", 1))
+
+    summary = world.cycle()
+
+    assert summary.ok and summary.counts["invoices"] == 5 and summary.counts["customers_created"] == 1
+    matched = {k: v for k, v in summary.counts.items() if k.startswith("customers_by_") and v}
+    assert matched == {"customers_by_created": 1, "customers_by_linked": 3, "customers_by_email": 1}
