@@ -122,7 +122,7 @@ class RequestTrace:
 
 
 def project(trace: list, started: float, ended: float, *, window: float, requests_per_window: int,
-            batches_per_window: int, extra_per_answer: float = 0.0) -> float:
+            batches_per_window: int, extra_per_answer: float = 0.0) -> tuple[float, float]:
     """Seconds the same sync takes when the client's pacing runs on `window`-second windows.
 
     The client is sequential: before each request it works (CPU, state database, Keap calls) for as long as
@@ -130,10 +130,10 @@ def project(trace: list, started: float, ended: float, *, window: float, request
     for its pacing (at most `requests_per_window` requests and `batches_per_window` batch requests in any
     `window` seconds, stamped when sent, as syncsvc.quickbooks.limits does), then waits for the answer as
     long as it did (plus `extra_per_answer`). With the run's own window this reproduces its wall time (a
-    check of the model); with 60 s it projects production."""
+    check of the model); with 60 s it projects production. Returns (seconds, of which waiting on the pacing)."""
     sends: deque = deque(maxlen=requests_per_window)
     batch_sends: deque = deque(maxlen=batches_per_window)
-    t = 0.0
+    t = waited = 0.0
     previous = started
     for wanted, sent, answered, is_batch in trace:
         t += wanted - previous
@@ -143,12 +143,13 @@ def project(trace: list, started: float, ended: float, *, window: float, request
         if is_batch and len(batch_sends) == batches_per_window:
             wait = max(wait, batch_sends[0] + window - t)
         t += max(0.0, wait)
+        waited += max(0.0, wait)
         sends.append(t)
         if is_batch:
             batch_sends.append(t)
         t += answered - sent + extra_per_answer
         previous = answered
-    return t + (ended - previous)
+    return t + (ended - previous), waited
 
 
 def run_latency(args) -> float:
@@ -345,13 +346,14 @@ def compute_figures(args, info, summary, counter, settings, trace, started, ende
     # The run's latency is in each measured answer time; the projection adds what production adds on top:
     # all of --qbo-latency without --real-limits, (1 - 1/K) of it with --scale-latency, nothing otherwise.
     extra = args.qbo_latency - run_latency(args)
-    projected = project(trace, started, ended, window=PRODUCTION_WINDOW_SECONDS,
+    projected, projected_wait = project(trace, started, ended, window=PRODUCTION_WINDOW_SECONDS,
                         requests_per_window=defaults.requests_per_minute,
                         batches_per_window=defaults.batch_requests_per_minute, extra_per_answer=extra)
-    replayed = project(trace, started, ended, window=qs.rate_window_seconds,
+    replayed, _ = project(trace, started, ended, window=qs.rate_window_seconds,
                        requests_per_window=qs.requests_per_minute, batches_per_window=qs.batch_requests_per_minute)
     paced = sum(sent - wanted for wanted, sent, _, _ in trace)
     answers = sum(answered - sent for _, sent, answered, _ in trace) + extra * len(trace)
+    batch_answers = sum(answered - sent + extra for _, sent, answered, is_batch in trace if is_batch)
     client_work = seconds - paced - sum(answered - sent for _, sent, answered, _ in trace)
     # The last batch (request) cannot leave before this many minutes: a sliding window lets the first 36 (450)
     # go at once, the next 36 a minute later, and so on.
@@ -399,6 +401,9 @@ def compute_figures(args, info, summary, counter, settings, trace, started, ende
         "pacing_bound_minutes": round(pacing_bound, 1),
         "busy_minutes": round(busy, 1),
         "qbo_answer_minutes": round(answers / 60, 1),
+        "qbo_batch_answer_minutes": round(batch_answers / 60, 1),
+        "qbo_other_answer_minutes": round((answers - batch_answers) / 60, 1),
+        "projected_pacing_wait_minutes": round(projected_wait / 60, 1),
         "client_work_minutes": round(client_work / 60, 1),
         "not_overlapped_minutes": round(projected / 60 - pacing_bound, 1),
         "keap_quota_minutes": round(keap_calls / KEAP_CALLS_PER_MINUTE, 1),
@@ -408,6 +413,12 @@ def compute_figures(args, info, summary, counter, settings, trace, started, ende
         "generated_seconds": info["generated_seconds"],
         "qbo_held": held.get("qbo_counts", {}),
     }
+
+
+def held_reasons(held: dict, shown: int = 4) -> list[tuple[str, int]]:
+    """The most common reasons orders were held, numbers masked so that one cause counts once."""
+    reasons = Counter(re.sub(r"\d+", "N", " ".join(str(reason).split()))[:140] for reason in held.values())
+    return reasons.most_common(shown)
 
 
 def batch_size_bands(sizes: Counter) -> list[tuple[str, int]]:
@@ -456,6 +467,10 @@ def print_report(f: dict, summary, counter: CallCounter) -> None:
          f"{f['client_work_minutes']:,.1f} min; the projection lies in [max, sum] of pacing and busy"),
         ("  not overlapped", f"{f['not_overlapped_minutes']:,.1f} min",
          "projected minus pacing bound: sequential time the pacing does not hide"),
+        ("  projected, split", f"{f['projected_minutes']:,.1f} min",
+         f"= the service's work {f['client_work_minutes']:,.1f} + answers to batches "
+         f"{f['qbo_batch_answer_minutes']:,.1f} + answers to other requests {f['qbo_other_answer_minutes']:,.1f} "
+         f"+ waiting on the pacing {f['projected_pacing_wait_minutes']:,.1f} min"),
         ("  model check", f"{f['replayed_seconds']:,.1f} s",
          f"the replay on this run's own {f['window_seconds']:g} s window (measured {f['seconds']:,.1f} s)"),
         ("429s received", f"{f['throttled'] if f['throttled'] is not None else '?'}",
@@ -485,6 +500,8 @@ def print_report(f: dict, summary, counter: CallCounter) -> None:
     for label, value, note in rows:
         print(f"  {label:<{width}}  {value:>{vwidth}}  {note}")
     print(f"\n  {summary.line()}")
+    if summary.held:
+        print("  held, by reason: " + "; ".join(f"{n} x {reason}" for reason, n in held_reasons(summary.held)))
     print("  Infusionsoft calls: " + ", ".join(f"{k} {v}" for k, v in counter.keap.most_common()))
     print("  QBO requests: " + ", ".join(f"{k} {v}" for k, v in counter.qbo.most_common()))
     if counter.batch_items:
