@@ -4,6 +4,7 @@ holds its payment with the amounts, a 2500 bad reference is its order's error; t
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 from urllib.parse import urlparse
 
@@ -125,3 +126,37 @@ def test_how_customers_were_matched_is_counted_as_when_orders_post_one_by_one(wo
     assert summary.ok and summary.counts["invoices"] == 5 and summary.counts["customers_created"] == 1
     matched = {k: v for k, v in summary.counts.items() if k.startswith("customers_by_") and v}
     assert matched == {"customers_by_created": 1, "customers_by_linked": 3, "customers_by_email": 1}
+
+
+def test_once_the_batch_limit_makes_batches_wait_the_other_writes_go_one_by_one_beside_them(world):
+    # The client's limits are per company and process, set by the first client: scaled down from the start.
+    world.quickbooks_section.update(batch_requests_per_minute=1, rate_window_seconds=1.0)
+    shop = Shop(world.keap.store)
+    widget = shop.product(price="40.00")
+    jane = shop.contact("Jane", "Batch", "jane@example.com")
+    shop.order(jane, (widget, "40.00", 1))
+    assert world.cycle().ok  # customer and item exist: each order below is an invoice, then a payment
+    orders = []
+    for _ in range(45):
+        order_id, invoice_id = shop.order(jane, (widget, "40.00", 1))
+        shop.charge(invoice_id, jane)
+        orders.append(order_id)
+    sent = Counter()
+
+    def count(response, *args, **kwargs):
+        if response.request.method == "POST":
+            sent[urlparse(response.request.url).path.rsplit("/", 1)[-1]] += 1
+
+    settings = world.settings()
+    before = world.qbo.traffic(world.realm)
+    with open_parts(settings, upgrade_schema=False) as parts:
+        parts.qb.session.hooks["response"].append(count)
+        summary = run_cycle(parts.source, parts.qb, parts.state, settings.sync)
+    after = world.qbo.traffic(world.realm)
+
+    assert summary.ok and summary.counts["invoices"] == 45 and summary.counts["payments"] == 45
+    assert sent["batch"] >= 2 and sent["invoice"] + sent["payment"] >= 10  # beside the waiting batches
+    assert after["throttled"] == before["throttled"]
+    for order_id in orders:
+        [payment] = world.payments_for(world.invoice(str(order_id)))
+        assert Decimal(payment["TotalAmt"]) == Decimal("40.00")
