@@ -7,7 +7,7 @@ account's summary), then serves until its standard input closes, and prints one
 more (what the QBO company holds, and what its throttles let through or refused).
 
     python bench/sandboxes.py --orders 10000 --seed 7
-    python bench/sandboxes.py --orders 2000 --real-limits --time-scale 10 --qbo-latency 0.25
+    python bench/sandboxes.py --orders 2000 --real-limits --time-scale 4 --qbo-latency 0.0625
 
 Two modes for QuickBooks:
 
@@ -15,7 +15,8 @@ Two modes for QuickBooks:
   unlimited), so the bench measures the service, not the waiting;
 - --real-limits: QuickBooks' real limits (500 requests and 40 batch requests
   per window, 10 in flight) on a window of 60/K seconds (--time-scale K), and
-  --qbo-latency seconds of real time added to every answer (not scaled).
+  --qbo-latency seconds added to every answer (sync_backfill.py passes
+  production's latency divided by K).
 
 Keap runs without its service-key quota in both: the bench counts its calls
 and projects them at 240 a minute.

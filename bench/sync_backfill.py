@@ -2,23 +2,23 @@
 
     .venv/bin/python bench/sync_backfill.py                  # 10,000 orders
     .venv/bin/python bench/sync_backfill.py --orders 100000
-    .venv/bin/python bench/sync_backfill.py --orders 2000 --real-limits [--time-scale 10] [--qbo-latency 0.25]
+    .venv/bin/python bench/sync_backfill.py --orders 2000 --real-limits [--time-scale 4] [--qbo-latency 0.25]
 
 Both sandboxes run in a child process (bench/sandboxes.py) so that this
-process holds only the service: its peak RSS is the service's. The sync is
-one `run_cycle` through the real clients over loopback, with a SQLite state
-database in a temporary directory (or --database-url).
+process holds only the service: its peak RSS and CPU are the service's. The
+sync is one `run_cycle` through the real clients over loopback, with a SQLite
+state database in a temporary directory (or --database-url).
 
 By default QuickBooks runs without quotas or latency (the client's own pacing
 raised to match), so the wall time is what the code can do. With --real-limits
 the QBO sandbox enforces QuickBooks' limits (500 requests and 40 batch requests
-per window, 10 in flight) on a window shortened to 60/K seconds, the client
-paces with its default margins (450, 36, 4) on the same window, and every
-answer takes --qbo-latency seconds of real time (not scaled).
-
-Either way, the projected production wall time replays the measured trace of
-QBO requests (the time the client spent before each request, and each answer's
-time) through the client's pacing on 60-second windows; see `project()`.
+per window, 10 in flight), the client paces with its default margins (450, 36,
+4), the window is 60/K seconds and every answer takes --qbo-latency/K: the
+QuickBooks side runs K times faster than production, and the service makes the
+choices it would make there (batches, or writes one by one beside them when
+batches would wait). The projected production wall time multiplies back the
+time spent on QuickBooks and keeps the service's own work as measured; see
+`project()`.
 
 Targets (issue 13): 10,000 orders in <= 20 minutes at production limits, no
 429 from QuickBooks, QBO requests per posted document <= 0.1, Infusionsoft calls
@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections import Counter, deque
+from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -52,8 +52,8 @@ PASSPHRASE = "bench-only-secret"
 KEAP_CALLS_PER_MINUTE = 240  # service key quota (also 10/s)
 QBO_BATCH_LIMIT_PER_MINUTE = 40  # QBO's own limit on /batch per realm (the client keeps under it: 36)
 QBO_BATCH_MAX_ITEMS = 30
-PRODUCTION_WINDOW_SECONDS = 60.0
 UNLIMITED = 10**9
+DEFAULT_TIME_SCALE = 4.0
 TARGETS = {"minutes_per_10k_orders": 20.0, "throttled": 0, "qbo_per_document": 0.1, "keap_per_order": 0.02,
            "cpu_ms_per_order": 8.0, "peak_mb": 250.0}
 _METHOD = re.compile(rb"<methodName>([^<]+)</methodName>")
@@ -121,50 +121,55 @@ class RequestTrace:
         return getattr(self._limits, name)
 
 
-def project(trace: list, started: float, ended: float, *, window: float, requests_per_window: int,
-            batches_per_window: int, extra_per_answer: float = 0.0) -> tuple[float, float]:
-    """Seconds the same sync takes when the client's pacing runs on `window`-second windows.
+def union_seconds(intervals) -> float:
+    """The length of the union of (start, end) intervals."""
+    total, reach = 0.0, float("-inf")
+    for start, end in sorted(intervals):
+        if end <= reach:
+            continue
+        total += end - max(start, reach)
+        reach = end
+    return total
 
-    The client is sequential: before each request it works (CPU, state database, Keap calls) for as long as
-    it did in the measured run (the time from the previous answer to wanting to send this one), then waits
-    for its pacing (at most `requests_per_window` requests and `batches_per_window` batch requests in any
-    `window` seconds, stamped when sent, as syncsvc.quickbooks.limits does), then waits for the answer as
-    long as it did (plus `extra_per_answer`). With the run's own window this reproduces its wall time (a
-    check of the model); with 60 s it projects production. Returns (seconds, of which waiting on the pacing)."""
-    sends: deque = deque(maxlen=requests_per_window)
-    batch_sends: deque = deque(maxlen=batches_per_window)
-    t = waited = 0.0
-    previous = started
-    for wanted, sent, answered, is_batch in trace:
-        t += wanted - previous
-        wait = 0.0
-        if len(sends) == requests_per_window:
-            wait = sends[0] + window - t
-        if is_batch and len(batch_sends) == batches_per_window:
-            wait = max(wait, batch_sends[0] + window - t)
-        t += max(0.0, wait)
-        waited += max(0.0, wait)
-        sends.append(t)
-        if is_batch:
-            batch_sends.append(t)
-        t += answered - sent + extra_per_answer
-        previous = answered
-    return t + (ended - previous), waited
+
+def project(trace: list, started: float, ended: float, scale: float, run_latency: float) -> dict:
+    """Seconds the same sync takes at production limits, from a run whose rate window AND latency were both
+    scaled down by `scale` (K): every QuickBooks-side time in it is 1/K of production's, and the service
+    takes the same decisions as in production (batch or one-by-one writes depend on whether the batch limit
+    makes it wait). So:
+
+        projected = free + K * (limits_only + answers) - (K - 1) * overhead
+
+    free: time with no QBO request outstanding (the service's own work: CPU, state database, Keap calls;
+    not scaled); limits_only: time some request waits on the client's limits and none is being answered;
+    answers: time at least one request is being answered; overhead: the part of the answers that is the
+    sandbox's own processing and loopback, beyond the configured latency (not scaled either), counted once
+    per overlapped span. Exact at K = 1."""
+    wall = ended - started
+    queued = union_seconds((wanted, answered) for wanted, _, answered, _ in trace)
+    answering = union_seconds((sent, answered) for _, sent, answered, _ in trace)
+    answer_sum = sum(answered - sent for _, sent, answered, _ in trace)
+    overhead_sum = sum(max(0.0, answered - sent - run_latency) for _, sent, answered, _ in trace)
+    overhead = overhead_sum * (answering / answer_sum) if answer_sum else 0.0
+    free = wall - queued
+    limits_only = queued - answering
+    answers = scale * answering - (scale - 1) * overhead
+    return {"free": free, "limits_only": scale * limits_only, "answers": answers,
+            "projected": free + scale * limits_only + answers,
+            "overhead_per_request_ms": overhead_sum / len(trace) * 1000 if trace else 0.0,
+            "concurrency": answer_sum / answering if answering else 0.0}
 
 
 def run_latency(args) -> float:
-    """Seconds the sandbox takes per answer in this run: none without --real-limits; --qbo-latency, divided
-    by K with --scale-latency."""
-    if not args.real_limits:
-        return 0.0
-    return args.qbo_latency / args.time_scale if args.scale_latency else args.qbo_latency
+    """Seconds the sandbox takes per answer in this run: none without --real-limits, else --qbo-latency / K
+    (scaled with the window, so the service meets its limits as often as in production)."""
+    return args.qbo_latency / args.time_scale if args.real_limits else 0.0
 
 
 def start_sandboxes(args) -> tuple[subprocess.Popen, dict]:
     command = [sys.executable, str(BENCH_DIR / "sandboxes.py"), "--orders", str(args.orders), "--seed", str(args.seed)]
     if args.real_limits:
-        command += ["--real-limits", "--time-scale", str(args.time_scale), "--qbo-latency", str(run_latency(args)),
-                    "--qbo-batch-item-latency", str(args.qbo_batch_item_latency)]
+        command += ["--real-limits", "--time-scale", str(args.time_scale), "--qbo-latency", str(run_latency(args))]
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     line = child.stdout.readline()
     if not line:
@@ -249,6 +254,14 @@ def run_backfill(settings, counter: CallCounter, traces: list):
         state.engine.dispose()
 
 
+def code_version() -> str:
+    """The commit measured, with '+changes' when syncsvc/ differs from it (the tree is shared)."""
+    def git(*argv):
+        return subprocess.run(["git", *argv], cwd=BENCH_DIR.parent, capture_output=True, text=True).stdout.strip()
+    head = git("rev-parse", "--short", "HEAD") or "?"
+    return head + ("+changes" if git("status", "--porcelain", "--", "syncsvc") else "")
+
+
 def rss_mb() -> float:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
@@ -270,18 +283,11 @@ def main() -> int:
     parser.add_argument("--real-limits", action="store_true",
                         help="QuickBooks' real limits (500 requests, 40 batches a window, 10 in flight) and latency, "
                              "the client on its default pacing, on a window of 60/K seconds")
-    parser.add_argument("--time-scale", type=float, default=10.0, metavar="K",
-                        help="with --real-limits: the rate window is 60/K seconds (default 10: 6 s); latency is "
-                             "not scaled")
+    parser.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE, metavar="K",
+                        help=f"with --real-limits: the rate window is 60/K seconds and each answer takes "
+                             f"--qbo-latency/K (default {DEFAULT_TIME_SCALE:g}; 1 = production's own times)")
     parser.add_argument("--qbo-latency", type=float, default=0.25, metavar="SECONDS",
-                        help="seconds per QBO answer (default 0.25): real time with --real-limits, else only "
-                             "assumed in the projection")
-    parser.add_argument("--scale-latency", action="store_true",
-                        help="with --real-limits: divide the latency by K too (a miniature of production whose "
-                             "pacing binds as it would; the projection adds the rest back to each answer)")
-    parser.add_argument("--qbo-batch-item-latency", type=float, default=0.0, metavar="SECONDS",
-                        help="with --real-limits: extra seconds a batch answer takes per item, real time, never "
-                             "scaled (default 0)")
+                        help="seconds per QBO answer in production (default 0.25)")
     parser.add_argument("--database-url", help="state database (default: SQLite in a temporary directory)")
     parser.add_argument("--tracemalloc", action="store_true",
                         help="also report the Python-heap peak (slows the sync down about 2x)")
@@ -290,8 +296,8 @@ def main() -> int:
     if args.time_scale <= 0:
         parser.error("--time-scale must be > 0")
 
-    mode = (f"real limits, window {60 / args.time_scale:g} s (K={args.time_scale:g}), "
-            f"{run_latency(args):g} s per answer" if args.real_limits else "no quotas or latency")
+    mode = (f"real limits, window {60 / args.time_scale:g} s and {run_latency(args):g} s per answer "
+            f"(K={args.time_scale:g})" if args.real_limits else "no quotas or latency")
     print(f"Generating {args.orders:,} orders in the sandbox process (reading Keap through {args.api}; QBO: {mode})...",
           flush=True)
     child, info = start_sandboxes(args)
@@ -321,6 +327,7 @@ def main() -> int:
     trace = traces[0].requests if traces else []
     figures = compute_figures(args, info, summary, counter, settings, trace, started, ended, cpu_seconds,
                               rss_before, peak, heap_peak, held, load)
+    figures["commit"] = code_version()
     print_report(figures, summary, counter)
     if args.json:
         print(json.dumps(figures, default=str))
@@ -343,23 +350,15 @@ def compute_figures(args, info, summary, counter, settings, trace, started, ende
     write_ops = batch_ops + writes_alone
     traffic = held.get("qbo_traffic", {})
 
-    # The run's latency is in each measured answer time; the projection adds what production adds on top:
-    # all of --qbo-latency without --real-limits, (1 - 1/K) of it with --scale-latency, nothing otherwise.
-    extra = args.qbo_latency - run_latency(args)
-    projected, projected_wait = project(trace, started, ended, window=PRODUCTION_WINDOW_SECONDS,
-                        requests_per_window=defaults.requests_per_minute,
-                        batches_per_window=defaults.batch_requests_per_minute, extra_per_answer=extra)
-    replayed, _ = project(trace, started, ended, window=qs.rate_window_seconds,
-                       requests_per_window=qs.requests_per_minute, batches_per_window=qs.batch_requests_per_minute)
-    paced = sum(sent - wanted for wanted, sent, _, _ in trace)
-    answers = sum(answered - sent for _, sent, answered, _ in trace) + extra * len(trace)
-    batch_answers = sum(answered - sent + extra for _, sent, answered, is_batch in trace if is_batch)
-    client_work = seconds - paced - sum(answered - sent for _, sent, answered, _ in trace)
     # The last batch (request) cannot leave before this many minutes: a sliding window lets the first 36 (450)
     # go at once, the next 36 a minute later, and so on.
     pacing_bound = max((batches - 1) // defaults.batch_requests_per_minute if batches else 0,
                        (qbo_requests - 1) // defaults.requests_per_minute if qbo_requests else 0)
-    busy = (answers + client_work) / 60
+    projection = project(trace, started, ended, args.time_scale, run_latency(args)) if args.real_limits else None
+    paced = sum(sent - wanted for wanted, sent, _, _ in trace)
+
+    def minutes(key):
+        return round(projection[key] / 60, 1) if projection else None
     return {
         "api": args.api,
         "mode": "real_limits" if args.real_limits else "unlimited",
@@ -367,7 +366,6 @@ def compute_figures(args, info, summary, counter, settings, trace, started, ende
         "window_seconds": qs.rate_window_seconds,
         "qbo_latency": args.qbo_latency,
         "run_latency": run_latency(args),
-        "qbo_batch_item_latency": args.qbo_batch_item_latency if args.real_limits else None,
         "load_average": [round(x, 2) for x in load],
         "orders_generated": args.orders,
         "orders_synced": c["orders"],
@@ -395,21 +393,17 @@ def compute_figures(args, info, summary, counter, settings, trace, started, ende
         "peak_rss_mb": round(peak, 1),
         "heap_peak_mb": round(heap_peak, 1) if heap_peak is not None else None,
         # At production limits (minutes).
-        "projected_minutes": round(projected / 60, 1),
+        "projected_minutes": minutes("projected"),
         "target_minutes": round(TARGETS["minutes_per_10k_orders"] * args.orders / 10_000, 1),
         "batch_bound_minutes": round(write_ops / QBO_BATCH_MAX_ITEMS / QBO_BATCH_LIMIT_PER_MINUTE, 1),
-        "pacing_bound_minutes": round(pacing_bound, 1),
-        "busy_minutes": round(busy, 1),
-        "qbo_answer_minutes": round(answers / 60, 1),
-        "qbo_batch_answer_minutes": round(batch_answers / 60, 1),
-        "qbo_other_answer_minutes": round((answers - batch_answers) / 60, 1),
-        "projected_pacing_wait_minutes": round(projected_wait / 60, 1),
-        "client_work_minutes": round(client_work / 60, 1),
-        "not_overlapped_minutes": round(projected / 60 - pacing_bound, 1),
+        "pacing_bound_minutes": pacing_bound,
+        "service_work_minutes": minutes("free"),
+        "waiting_on_limits_minutes": minutes("limits_only"),
+        "waiting_on_answers_minutes": minutes("answers"),
+        "answer_overhead_ms": round(projection["overhead_per_request_ms"], 1) if projection else None,
+        "requests_in_flight": round(projection["concurrency"], 2) if projection else None,
         "keap_quota_minutes": round(keap_calls / KEAP_CALLS_PER_MINUTE, 1),
-        # This run: its pacing waits, and the model replayed on its own window (should give its wall time).
         "paced_seconds": round(paced, 1),
-        "replayed_seconds": round(replayed, 1),
         "generated_seconds": info["generated_seconds"],
         "qbo_held": held.get("qbo_counts", {}),
     }
@@ -433,46 +427,45 @@ def print_report(f: dict, summary, counter: CallCounter) -> None:
         return "ok" if (value <= target if lower else value >= target) else "MISSED"
 
     t = TARGETS
+    load = "/".join(f"{x:.2f}" for x in f["load_average"])
     if f["mode"] == "real_limits":
-        run_mode = (f"QBO at its real limits on a {f['window_seconds']:g} s window (K={f['time_scale']:g}), "
-                    f"{f['run_latency']:g} s per answer; {f['paced_seconds']:,.1f} s waiting on the client's pacing")
-        if f["run_latency"] == f["qbo_latency"]:
-            latency = f"answers as measured ({f['qbo_latency']:g} s latency each, real time)"
-        else:
-            latency = (f"answers as measured ({f['run_latency']:g} s latency each) "
-                       f"+ {f['qbo_latency'] - f['run_latency']:g} s each")
+        run_mode = (f"QBO at its real limits on a {f['window_seconds']:g} s window, {f['run_latency']:g} s per "
+                    f"answer (K={f['time_scale']:g}); {f['paced_seconds']:,.1f} s waited on the client's limits")
     else:
         run_mode = "sandboxes without quotas or latency"
-        latency = f"answers as measured + {f['qbo_latency']:g} s assumed latency each"
-    load = "/".join(f"{x:.2f}" for x in f["load_average"])
     rows = [
         ("orders synced", f"{f['orders_synced']:,}", ""),
         ("posted documents", f"{f['posted_documents']:,}",
          f"{f['invoices']:,} invoices, {f['sales_receipts']:,} receipts, {f['payments']:,} payments"),
         ("wall time (this run)", f"{f['seconds']:,.1f} s",
-         f"{f['orders_per_minute']:,} orders/min; {run_mode}; load average {load}"),
-        ("PROJECTED at production limits", f"{f['projected_minutes']:,.1f} min",
-         f"target <= {t['minutes_per_10k_orders']:g} min at 10,000 orders "
-         f"(pro rata {f['target_minutes']:g} min here) {verdict(f['projected_minutes'], f['target_minutes'])}; "
-         f"replay of the {f['qbo_requests_traced']:,} traced requests at 450/min and 36 batches/min on 60 s "
-         f"windows, {latency}"),
+         f"{f['orders_per_minute']:,} orders/min; {run_mode}; load average {load}; code {f['commit']}"),
+    ]
+    if f["projected_minutes"] is not None:
+        rows += [
+            ("PROJECTED at production limits", f"{f['projected_minutes']:,.1f} min",
+             f"target <= {t['minutes_per_10k_orders']:g} min at 10,000 orders (pro rata {f['target_minutes']:g} "
+             f"min here) {verdict(f['projected_minutes'], f['target_minutes'])}; 60 s windows, "
+             f"{f['qbo_latency']:g} s per answer"),
+            ("  = the service's own work", f"{f['service_work_minutes']:,.1f} min",
+             "no QBO request out or waiting (CPU, state database, Keap calls): as measured"),
+            ("  + waiting on answers", f"{f['waiting_on_answers_minutes']:,.1f} min",
+             f"K x the time some request was being answered ({f['requests_in_flight']:g} in flight on average), "
+             f"less (K-1) x the sandbox's own {f['answer_overhead_ms']:g} ms per answer"),
+            ("  + waiting on the client's limits", f"{f['waiting_on_limits_minutes']:,.1f} min",
+             "K x the time requests waited on pacing or the in-flight cap with none being answered"),
+        ]
+    rows += [
         ("  batch bound", f"{f['batch_bound_minutes']:,.1f} min",
          f"{f['qbo_batch_ops'] + f['qbo_writes_alone']:,} write operations / 30 per batch / "
          f"{QBO_BATCH_LIMIT_PER_MINUTE} batches per minute (QBO's limit)"),
-        ("  pacing bound", f"{f['pacing_bound_minutes']:,.1f} min",
+        ("  pacing bound", f"{f['pacing_bound_minutes']:,} min",
          f"the last batch or request leaves no sooner: max(({f['qbo_batches']:,} batches - 1) // 36, "
          f"({f['qbo_requests']:,} requests - 1) // 450) minutes"),
-        ("  busy time", f"{f['busy_minutes']:,.1f} min",
-         f"QBO answers {f['qbo_answer_minutes']:,.1f} min + the service's own work (CPU, database, Keap) "
-         f"{f['client_work_minutes']:,.1f} min; the projection lies in [max, sum] of pacing and busy"),
-        ("  not overlapped", f"{f['not_overlapped_minutes']:,.1f} min",
-         "projected minus pacing bound: sequential time the pacing does not hide"),
-        ("  projected, split", f"{f['projected_minutes']:,.1f} min",
-         f"= the service's work {f['client_work_minutes']:,.1f} + answers to batches "
-         f"{f['qbo_batch_answer_minutes']:,.1f} + answers to other requests {f['qbo_other_answer_minutes']:,.1f} "
-         f"+ waiting on the pacing {f['projected_pacing_wait_minutes']:,.1f} min"),
-        ("  model check", f"{f['replayed_seconds']:,.1f} s",
-         f"the replay on this run's own {f['window_seconds']:g} s window (measured {f['seconds']:,.1f} s)"),
+    ]
+    if f["projected_minutes"] is None:
+        rows.append(("  projected", "-", "run with --real-limits for a projection (the service's choice of batch "
+                                         "or one-by-one writes depends on its limits)"))
+    rows += [
         ("429s received", f"{f['throttled'] if f['throttled'] is not None else '?'}",
          f"from the QBO sandbox ({', '.join(f'{k} {v}' for k, v in (f['throttled_by'] or {}).items())}); "
          f"target {t['throttled']} {verdict(f['throttled'], t['throttled'])}"),
