@@ -107,7 +107,8 @@ class UnitOfWork:
 
     def end_transaction(self) -> None:
         """Commit what is open (reads included), so no transaction is held over the next network call."""
-        self.session.commit()
+        if self.session.in_transaction():
+            self.session.commit()
 
     def ensure_lease(self) -> bool:
         """Before a QuickBooks write: raise unless this process still holds the connection's lease.

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from syncsvc.sync.wiring import state_store
-from tests.e2e.conftest import World, keap, make_world, qbo  # noqa: F401 (keap, qbo: shared fixtures)
+from tests.e2e.conftest import BATCHES_PER_MINUTE, World, keap, make_world, qbo  # noqa: F401 (keap, qbo: shared fixtures)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -59,7 +59,8 @@ def write_config(world: World, path: Path, *, infusionsoft: dict | None = None, 
         "infusionsoft": {**world.infusionsoft_section(), **(infusionsoft or {})},
         "quickbooks": {"api_base_url": world.qbo.api_base_url, "discovery_url": world.qbo.discovery_url,
                        "realm_id": world.realm, "timeout_seconds": 5.0, "throttle_wait_seconds": 0.05,
-                       "backoff_base_seconds": 0.01, "backoff_max_seconds": 0.2, **(quickbooks or {})},
+                       "backoff_base_seconds": 0.01, "backoff_max_seconds": 0.2,
+                       "batch_requests_per_minute": BATCHES_PER_MINUTE, **(quickbooks or {})},
         "state": {"database_url": world.database_url},
         "service": {"interval_seconds": 1.0, "lock_ttl_seconds": 3.0, **service},
         "sync": dict(sync or {}),
