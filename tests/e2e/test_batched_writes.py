@@ -62,6 +62,17 @@ def _bookkeepers_payment(qb, invoice: dict) -> None:
     writers.create(qb, typed)
 
 
+def _cycle_watching(world, on_response):
+    """One cycle whose QuickBooks answers also go to `on_response`; the summary, and the company's
+    traffic before and after."""
+    settings = world.settings()
+    before = world.qbo.traffic(world.realm)
+    with open_parts(settings, upgrade_schema=False) as parts:
+        parts.qb.session.hooks["response"].append(on_response)
+        summary = run_cycle(parts.source, parts.qb, parts.state, settings.sync)
+    return summary, before, world.qbo.traffic(world.realm)
+
+
 def test_faults_inside_one_batch_land_on_their_own_orders_and_the_other_27_post(world):
     orders = _thirty_orders(world)
     (bad_ref, bad_contact), (clash, _), (overpaid, _) = orders[0], orders[1], orders[2]
@@ -84,12 +95,7 @@ def test_faults_inside_one_batch_land_on_their_own_orders_and_the_other_27_post(
                 done.add("paid")
                 _bookkeepers_payment(bookkeeper, mine[0])
 
-    settings = world.settings()
-    before = world.qbo.traffic(world.realm)
-    with open_parts(settings, upgrade_schema=False) as parts:
-        parts.qb.session.hooks["response"].append(bookkeeper_meanwhile)
-        summary = run_cycle(parts.source, parts.qb, parts.state, settings.sync)
-    after = world.qbo.traffic(world.realm)
+    summary, before, after = _cycle_watching(world, bookkeeper_meanwhile)
 
     assert done == {"clash", "paid"}
     assert set(summary.failed) == {bad_ref}
@@ -147,12 +153,7 @@ def test_once_the_batch_limit_makes_batches_wait_the_other_writes_go_one_by_one_
         if response.request.method == "POST":
             sent[urlparse(response.request.url).path.rsplit("/", 1)[-1]] += 1
 
-    settings = world.settings()
-    before = world.qbo.traffic(world.realm)
-    with open_parts(settings, upgrade_schema=False) as parts:
-        parts.qb.session.hooks["response"].append(count)
-        summary = run_cycle(parts.source, parts.qb, parts.state, settings.sync)
-    after = world.qbo.traffic(world.realm)
+    summary, before, after = _cycle_watching(world, count)
 
     assert summary.ok and summary.counts["invoices"] == 45 and summary.counts["payments"] == 45
     assert sent["batch"] >= 2 and sent["invoice"] + sent["payment"] >= 10  # beside the waiting batches
