@@ -144,7 +144,12 @@ def project(trace: list, started: float, ended: float, scale: float, run_latency
     not scaled); limits_only: time some request waits on the client's limits and none is being answered;
     answers: time at least one request is being answered; overhead: the part of the answers that is the
     sandbox's own processing and loopback, beyond the configured latency (not scaled either), counted once
-    per overlapped span. Exact at K = 1."""
+    per overlapped span. Exact at K = 1.
+
+    It can fall short: the service's own work takes as long in the run as in production, but the windows
+    are K times shorter, so while it works the window drains K times more than it would in production and
+    batches that production would hold go at once. So the returned "high" adds (K - 1) * free: the truth
+    lies between "projected" (at least the pacing bound) and "high"."""
     wall = ended - started
     queued = union_seconds((wanted, answered) for wanted, _, answered, _ in trace)
     answering = union_seconds((sent, answered) for _, sent, answered, _ in trace)
@@ -154,8 +159,9 @@ def project(trace: list, started: float, ended: float, scale: float, run_latency
     free = wall - queued
     limits_only = queued - answering
     answers = scale * answering - (scale - 1) * overhead
+    projected = free + scale * limits_only + answers
     return {"free": free, "limits_only": scale * limits_only, "answers": answers,
-            "projected": free + scale * limits_only + answers,
+            "projected": projected, "high": projected + (scale - 1) * free,
             "overhead_per_request_ms": overhead_sum / len(trace) * 1000 if trace else 0.0,
             "concurrency": answer_sum / answering if answering else 0.0}
 
@@ -393,7 +399,9 @@ def compute_figures(args, info, summary, counter, settings, trace, started, ende
         "peak_rss_mb": round(peak, 1),
         "heap_peak_mb": round(heap_peak, 1) if heap_peak is not None else None,
         # At production limits (minutes).
-        "projected_minutes": minutes("projected"),
+        "projected_minutes": (round(max(projection["projected"] / 60, pacing_bound), 1)
+                              if projection else None),
+        "projected_high_minutes": minutes("high"),
         "target_minutes": round(TARGETS["minutes_per_10k_orders"] * args.orders / 10_000, 1),
         "batch_bound_minutes": round(write_ops / QBO_BATCH_MAX_ITEMS / QBO_BATCH_LIMIT_PER_MINUTE, 1),
         "pacing_bound_minutes": pacing_bound,
@@ -407,6 +415,18 @@ def compute_figures(args, info, summary, counter, settings, trace, started, ende
         "generated_seconds": info["generated_seconds"],
         "qbo_held": held.get("qbo_counts", {}),
     }
+
+
+def projected_range(f: dict) -> str:
+    low, high = f["projected_minutes"], max(f["projected_high_minutes"], f["projected_minutes"])
+    return f"{low:,.1f} min" if high - low < 0.05 else f"{low:,.1f}-{high:,.1f} min"
+
+
+def range_verdict(f: dict) -> str:
+    target = f["target_minutes"]
+    if f["projected_minutes"] > target:
+        return "MISSED"
+    return "ok" if f["projected_high_minutes"] <= target else "ok at the lower figure only"
 
 
 def held_reasons(held: dict, shown: int = 4) -> list[tuple[str, int]]:
@@ -442,10 +462,10 @@ def print_report(f: dict, summary, counter: CallCounter) -> None:
     ]
     if f["projected_minutes"] is not None:
         rows += [
-            ("PROJECTED at production limits", f"{f['projected_minutes']:,.1f} min",
+            ("PROJECTED at production limits", projected_range(f),
              f"target <= {t['minutes_per_10k_orders']:g} min at 10,000 orders (pro rata {f['target_minutes']:g} "
-             f"min here) {verdict(f['projected_minutes'], f['target_minutes'])}; 60 s windows, "
-             f"{f['qbo_latency']:g} s per answer"),
+             f"min here) {range_verdict(f)}; 60 s windows, {f['qbo_latency']:g} s per answer; the higher "
+             f"figure adds (K-1) x the service's own work, which hides pacing waits K times too well here"),
             ("  = the service's own work", f"{f['service_work_minutes']:,.1f} min",
              "no QBO request out or waiting (CPU, state database, Keap calls): as measured"),
             ("  + waiting on answers", f"{f['waiting_on_answers_minutes']:,.1f} min",
