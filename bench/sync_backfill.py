@@ -261,10 +261,11 @@ def run_backfill(settings, counter: CallCounter, traces: list):
 
 
 def code_version() -> str:
-    """The commit measured, with '+changes' when syncsvc/ differs from it (the tree is shared)."""
+    """The last commit that changed syncsvc/, with '+changes' when syncsvc/ differs from it (the tree is
+    shared)."""
     def git(*argv):
         return subprocess.run(["git", *argv], cwd=BENCH_DIR.parent, capture_output=True, text=True).stdout.strip()
-    head = git("rev-parse", "--short", "HEAD") or "?"
+    head = git("log", "-1", "--format=%h", "--", "syncsvc") or "?"
     return head + ("+changes" if git("status", "--porcelain", "--", "syncsvc") else "")
 
 
