@@ -76,3 +76,27 @@ def test_an_edit_after_posting_keeps_what_the_bookkeeper_typed_on_the_sales_rece
     assert after["PrivateNote"] == (f"Called Jane about delivery\nInfusionsoft order {order_id} / invoice {invoice_id}"
                                     f"\nOK to ship - AB")
     assert after["PaymentRefNum"] == receipt["PaymentRefNum"] and after["TotalAmt"] == receipt["TotalAmt"]
+
+
+def test_several_edited_orders_update_in_one_batch_and_keep_what_the_bookkeeper_typed(world):
+    shop = Shop(world.keap.store)
+    jane = shop.contact()
+    widget, extra = shop.product(price="10.00"), shop.product(name="Extra", sku="EXT", price="5.00")
+    orders = [shop.order(jane, (widget, "10.00", 1)) for _ in range(4)]
+    assert world.cycle().ok
+    for order_id, invoice_id in orders:
+        _typed_by_the_bookkeeper(world, Invoice, world.invoice(str(order_id))["Id"])
+        billing.add_item(world.keap.store, invoice_id, extra, 4, "5.00", 1, "Extra")
+    batches = world.qbo.traffic(world.realm)["batches"]
+
+    summary = world.cycle()
+
+    assert summary.ok and summary.counts["updated"] == 4
+    assert world.qbo.traffic(world.realm)["batches"] == batches + 1  # the four sparse updates in one request
+    for order_id, invoice_id in orders:
+        invoice = world.invoice(str(order_id))
+        assert invoice["TotalAmt"] == Decimal("15.00")
+        assert invoice["CustomerMemo"]["value"] == "Thank you for your business!"
+        assert invoice["SalesTermRef"]["value"] == "3" and invoice["ClassRef"]["value"] == "200"
+        assert invoice["PrivateNote"] == (f"Called Jane about delivery\nInfusionsoft order {order_id} / invoice "
+                                          f"{invoice_id}\nOK to ship - AB")
