@@ -78,15 +78,15 @@ class Fence(Protocol):
 class Absent:
     """What the state holds nothing of, for the orders of one read batch, from a few bulk reads
     (`StateStore.learn_batch`): the per-order reads of those orders then cost no query. A write under
-    a key drops it from here, so what this process records is read back from the database. (Only this
-    process writes a connection's sync records: it holds the lease.)"""
+    a key drops it from here, so what this process records is read back from the database. (Only the
+    process holding the connection's lease writes these records. Customer links are not kept here:
+    `syncsvc link` writes them beside a running sync.)"""
 
     def __init__(self) -> None:
         self.documents: set[int] = set()  # order ids with no document recorded
         self.payments: set[int] = set()  # order ids with no payment recorded
         self.refunds: set[int] = set()  # order ids with no refund recorded
         self.issues: set[tuple[str, int]] = set()  # (subject, id) with no issue row, open or resolved
-        self.links: set[int] = set()  # contact ids with no customer link
 
 
 class UnitOfWork:
@@ -242,8 +242,6 @@ class UnitOfWork:
     # -- links ---------------------------------------------------------------------------
 
     def customer_link(self, contact_id: int) -> CustomerLink | None:
-        if contact_id in self.absent.links:
-            return None
         return self.session.get(CustomerLink, (self.connection, contact_id))
 
     def link_customer(self, contact_id: int, qbo_customer_id: str, rule: str) -> None:
@@ -253,7 +251,6 @@ class UnitOfWork:
                                           qbo_customer_id=qbo_customer_id, rule=rule, linked_at=_now()))
         else:
             row.qbo_customer_id, row.rule, row.linked_at = qbo_customer_id, rule, _now()
-        self.absent.links.discard(contact_id)
         self._written()
 
     def item_link(self, product_id: int) -> ItemLink | None:
@@ -350,10 +347,10 @@ class StateStore:
         with self._sessions.begin() as session:
             yield UnitOfWork(session, self.connection, self.fence, absent=self.absent)
 
-    def learn_batch(self, order_ids: Iterable[int], payment_ids: Iterable[int], contact_ids: Iterable[int]) -> None:
-        """Find out in a few bulk reads which of these orders, payments and contacts the state holds
-        nothing of (see Absent); replaces what was known of the previous batch."""
-        orders, payments, contacts = sorted(set(order_ids)), sorted(set(payment_ids)), sorted(set(contact_ids))
+    def learn_batch(self, order_ids: Iterable[int], payment_ids: Iterable[int]) -> None:
+        """Find out in a few bulk reads which of these orders and payments the state holds nothing of
+        (see Absent); replaces what was known of the previous batch."""
+        orders, payments = sorted(set(order_ids)), sorted(set(payment_ids))
         absent = Absent()
         with self._sessions() as session:
             def present(column, ids, *where) -> set[int]:
@@ -367,7 +364,6 @@ class StateStore:
             absent.documents = set(orders) - present(SyncedDocument.order_id, orders)
             absent.payments = set(orders) - present(SyncedPayment.order_id, orders)
             absent.refunds = set(orders) - present(SyncedRefund.order_id, orders)
-            absent.links = set(contacts) - present(CustomerLink.contact_id, contacts)
             absent.issues = ({("order", i) for i in set(orders) - present(SyncIssue.subject_id, orders,
                                                                           SyncIssue.subject == "order")}
                              | {("payment", i) for i in set(payments) - present(SyncIssue.subject_id, payments,

@@ -162,8 +162,7 @@ class OrderSync:
                 done += 1
                 progress(done, len(ids))
 
-            self.state.learn_batch([b.order.id for b in wanted], [p.id for b in wanted for p in b.payments],
-                                   [b.contact.id for b in wanted if b.contact is not None])
+            self.state.learn_batch([b.order.id for b in wanted], [p.id for b in wanted for p in b.payments])
             refused = self._preload(wanted)
             if refused is not None:
                 summary.unread_batches += 1
