@@ -307,6 +307,7 @@ def main() -> int:
             f"(K={args.time_scale:g})" if args.real_limits else "no quotas or latency")
     print(f"Generating {args.orders:,} orders in the sandbox process (reading Keap through {args.api}; QBO: {mode})...",
           flush=True)
+    version = code_version()  # before the sync: the tree may change while it runs
     child, info = start_sandboxes(args)
     try:
         with tempfile.TemporaryDirectory(prefix="syncsvc-bench-") as tmp:
@@ -334,7 +335,7 @@ def main() -> int:
     trace = traces[0].requests if traces else []
     figures = compute_figures(args, info, summary, counter, settings, trace, started, ended, cpu_seconds,
                               rss_before, peak, heap_peak, held, load)
-    figures["commit"] = code_version()
+    figures["commit"] = version
     print_report(figures, summary, counter)
     if args.json:
         print(json.dumps(figures, default=str))
