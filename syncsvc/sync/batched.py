@@ -21,9 +21,11 @@ are not metered by Intuit; reads can be.) Measured at QBO's real limits with
 250 ms answers, 1,000 orders: 146 s with batches alone, 110 s with this.
 
 Orders in hand never create the same thing: an order that would create a
-customer for a contact, a customer or item of a name, or post under a payment
-reference that an order in hand is creating waits until that order is done, and
-is then planned again (finding what the other created). So the books come out
+customer for a contact, or one a later contact would match the same way (the
+same email, given and family name, or company and city), a customer or item of
+a name, or post under a payment reference that an order in hand is creating
+waits until that order is done, and is then planned again (finding what the
+other created). So the books come out
 as if the orders were posted one by one, in far fewer requests.
 
 No database transaction is open while a batch is out: each order's unit of work
@@ -72,8 +74,17 @@ def claims(plan: OrderPlan) -> frozenset[tuple[str, str]]:
     taken: set[tuple[str, str]] = set()
     for action in plan.actions:
         if isinstance(action, CreateCustomer):
-            taken.add(("contact", str(action.draft.contact_id)))
-            taken.add(("name", action.draft.display_name.casefold()))
+            # Everything a later contact could be matched to this customer by (engine/customers.py): had
+            # two such contacts' customers been created at once, a third would find both (ambiguous).
+            draft = action.draft
+            taken.add(("contact", str(draft.contact_id)))
+            taken.add(("name", draft.display_name.casefold()))
+            if draft.email:
+                taken.add(("email", draft.email.strip().casefold()))
+            if draft.given_name and draft.family_name:
+                taken.add(("person", f"{draft.given_name.strip()} {draft.family_name.strip()}".casefold()))
+            if draft.company_name and draft.bill_address.city:
+                taken.add(("company", f"{draft.company_name.strip()} / {draft.bill_address.city.strip()}".casefold()))
         elif isinstance(action, CreateItem):
             taken.add(("item", action.draft.name.casefold()))
         elif isinstance(action, CreatePayment):
@@ -196,6 +207,8 @@ class BatchedOrders:
         """The round's writes: in batch requests of up to `size` while the batch limit allows one now;
         once it makes batches wait, the largest group of one operation as one batch request and the
         others one by one beside it, in up to `workers` threads."""
+        if not asking:
+            return
         creates = [order for order in asking if isinstance(order.request, Create)]
         updates = [order for order in asking if not isinstance(order.request, Create)]
         if not self._batches_wait():

@@ -161,3 +161,26 @@ def test_once_the_batch_limit_makes_batches_wait_the_other_writes_go_one_by_one_
     for order_id in orders:
         [payment] = world.payments_for(world.invoice(str(order_id)))
         assert Decimal(payment["TotalAmt"]) == Decimal("40.00")
+
+
+def test_contacts_a_new_customer_would_match_wait_for_it_instead_of_creating_their_own(world):
+    shop = Shop(world.keap.store)
+    widget = shop.product(price="5.00")
+    shop.order(shop.contact("Warm", "Up", "warm@example.com"), (widget, "5.00", 1))
+    assert world.cycle().ok  # the item exists: the orders below are planned side by side
+    contacts = [shop.contact("Ann", "Lee", "ann@example.com"), shop.contact("Annie", "Lee-Wong", "ann@example.com"),
+                shop.contact("Wei", "Fernandez", "wei1@example.com"), shop.contact("Wei", "Fernandez", ""),
+                shop.contact("", "", "", company="Acme", city="Boston"),
+                shop.contact("", "", "", company="Acme", city="Boston")]
+    orders = [shop.order(contact, (widget, "5.00", 1))[0] for contact in contacts]
+    later = shop.order(shop.contact("A.", "Lee", "ann@example.com"), (widget, "5.00", 1))[0]
+
+    summary = world.cycle()
+
+    # As one by one: the second of each pair matches the first's new customer (by email, by name, by
+    # company and city); nobody is left matching two customers the sync created.
+    assert summary.ok and summary.counts["held"] == 0 and summary.counts["invoices"] == len(orders) + 1
+    assert summary.counts["customers_created"] == 3
+    customer = {o: world.invoice(str(o))["CustomerRef"]["value"] for o in orders + [later]}
+    assert customer[orders[0]] == customer[orders[1]] == customer[later]
+    assert customer[orders[2]] == customer[orders[3]] and customer[orders[4]] == customer[orders[5]]
