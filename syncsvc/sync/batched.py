@@ -150,10 +150,15 @@ class BatchedOrders:
         """Start pending orders, each up to its first write, until `capacity` are in hand. One that would
         create what an order in hand creates stays pending, and is not planned again while that holds."""
         claimed = set().union(*(order.claims for order in hand))
+        # What the pending orders passed over would create: a later order that would create the same
+        # waits behind them, so such orders take their turns in order, as they would one by one (a
+        # contact matched by name before or after a namesake's customer is created is not the same).
+        ahead: set = set()
         for bundle in list(pending):
             if len(hand) >= self.capacity:
                 return
-            if waits.get(id(bundle), frozenset()) & claimed:
+            if waits.get(id(bundle), frozenset()) & (claimed | ahead):
+                ahead |= waits[id(bundle)]
                 continue
             unit = ExitStack()
             try:
@@ -170,8 +175,9 @@ class BatchedOrders:
                 continue
             uow.end_transaction()  # its database connection goes back to the pool while it waits
             wanted = claims(plan)
-            if wanted & claimed:
+            if wanted & (claimed | ahead):
                 waits[id(bundle)] = wanted
+                ahead |= wanted
                 steps.close()
                 unit.close()
                 continue
