@@ -225,6 +225,9 @@ class BatchedOrders:
         if not alone:
             self._send_batch(operation, batched)
             return
+        if not batched and len(alone) == 1:  # nothing to send beside it: no threads
+            self._send_alone(alone[0])
+            return
         context = contextvars.copy_context()  # the run's stop reaches the threads' waits too
         with ThreadPoolExecutor(self.workers) as pool:
             sent = [pool.submit(context.copy().run, self._send_alone, order) for order in alone]

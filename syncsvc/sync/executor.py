@@ -1,5 +1,9 @@
 """Run one order's plan against QuickBooks, recording each write in the order's unit of work.
 
+The plan runs as a generator of its writes (`PlanExecutor.steps`, writes.py):
+the caller sends them, one at a time or many orders' in QBO batch requests
+(batched.py), and a fault comes back where the write was asked for.
+
 Actions run in the plan's order; ids the plan leaves open (a customer or item
 created earlier in the plan, the invoice a payment applies to) are filled in
 as the writes return. A write that fails stops the order: what already
@@ -65,7 +69,7 @@ from syncsvc.sync.qbo_mapping import (
 )
 from syncsvc.sync.resolve import QboDirectory, qbo_customer, qbo_item
 from syncsvc.sync.refunds import book_refund
-from syncsvc.sync.writes import Create, Steps, Update, run_alone
+from syncsvc.sync.writes import Create, Steps, Update
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +93,6 @@ class PlanExecutor:
         self.qb = qb
         self.directory = directory
         self.settings = settings
-
-    def execute(self, plan: OrderPlan, bundle: OrderBundle, uow: UnitOfWork, customer_id: str | None) -> OrderOutcome:
-        """Run the plan, sending each write on its own."""
-        return run_alone(self.steps(plan, bundle, uow, customer_id), self.qb, uow)
 
     def steps(self, plan: OrderPlan, bundle: OrderBundle, uow: UnitOfWork, customer_id: str | None,
               stopped_midway: Callable[[Counter], None] | None = None) -> Steps[OrderOutcome]:
