@@ -38,12 +38,7 @@ def build_payment(ctx: WriteContext, data: dict, current: dict | None, record_id
             continue
         if txn_type != "Invoice":
             raise invalid_enumeration(f"LinkedTxn.TxnType {txn_type!r} (the sandbox applies payments to invoices)")
-        invoice = ctx.company.get("Invoice", txn_id)
-        if invoice is None:
-            raise invalid_reference("Invoice", txn_id)
-        if invoice.get("CustomerRef", {}).get("value") != customer_ref["value"]:
-            raise business_validation(f"Invoice {txn_id} belongs to a different customer than this payment.")
-        already = sum((v for pid, v in ctx.company.applications[txn_id].items() if pid != record_id), Decimal(0))
+        invoice, already = _linked(ctx, "Invoice", txn_id, customer_ref, ctx.company.applications, record_id)
         open_balance = invoice["TotalAmt"] - already
         applied[txn_id] += value
         if applied[txn_id] > open_balance:
@@ -87,14 +82,22 @@ def build_payment(ctx: WriteContext, data: dict, current: dict | None, record_id
 CREDIT = "CreditMemo:"  # key prefix, in what build_payment applies, of the credit memos it uses
 
 
+def _linked(ctx: WriteContext, entity: str, txn_id: str, customer_ref: dict, applications,
+            record_id: str) -> tuple[dict, Decimal]:
+    """The invoice or credit memo a payment line links, which must be this customer's, and what other
+    payments have applied of it already (`applications`: txn id -> payment id -> amount)."""
+    record = ctx.company.get(entity, txn_id)
+    if record is None:
+        raise invalid_reference(entity, txn_id)
+    if record.get("CustomerRef", {}).get("value") != customer_ref["value"]:
+        what = "Credit memo" if entity == "CreditMemo" else entity
+        raise business_validation(f"{what} {txn_id} belongs to a different customer than this payment.")
+    return record, sum((v for pid, v in applications[txn_id].items() if pid != record_id), Decimal(0))
+
+
 def _credit_line(ctx: WriteContext, customer_ref: dict, txn_id: str, value: Decimal, used_here: Decimal,
                  record_id: str) -> dict:
-    memo = ctx.company.get("CreditMemo", txn_id)
-    if memo is None:
-        raise invalid_reference("CreditMemo", txn_id)
-    if memo.get("CustomerRef", {}).get("value") != customer_ref["value"]:
-        raise business_validation(f"Credit memo {txn_id} belongs to a different customer than this payment.")
-    already = sum((v for pid, v in ctx.company.credit_applications[txn_id].items() if pid != record_id), Decimal(0))
+    memo, already = _linked(ctx, "CreditMemo", txn_id, customer_ref, ctx.company.credit_applications, record_id)
     remaining = memo["TotalAmt"] - already
     if used_here > remaining:
         raise business_validation(
