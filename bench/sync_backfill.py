@@ -12,7 +12,7 @@ state database in a temporary directory (or --database-url).
 By default QuickBooks runs without quotas or latency (the client's own pacing
 raised to match), so the wall time is what the code can do. With --real-limits
 the QBO sandbox enforces QuickBooks' limits (500 requests and 40 batch requests
-per window, 10 in flight), the client paces with its default margins (450, 36,
+per window, 10 in flight), the client paces with its default margins (450, 39,
 4), the window is 60/K seconds and every answer takes --qbo-latency/K: the
 QuickBooks side runs K times faster than production, and the service makes the
 choices it would make there (batches, or writes one by one beside them when
@@ -50,7 +50,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 PASSPHRASE = "bench-only-secret"
 # Production limits a real backfill waits on.
 KEAP_CALLS_PER_MINUTE = 240  # service key quota (also 10/s)
-QBO_BATCH_LIMIT_PER_MINUTE = 40  # QBO's own limit on /batch per realm (the client keeps under it: 36)
+QBO_BATCH_LIMIT_PER_MINUTE = 40  # QBO's own limit on /batch per realm (the client keeps under it: 39)
 QBO_BATCH_MAX_ITEMS = 30
 UNLIMITED = 10**9
 DEFAULT_TIME_SCALE = 4.0
@@ -192,7 +192,7 @@ def stop_sandboxes(child: subprocess.Popen) -> dict:
 
 def settings_for(info: dict, database_url: str, batch_size: int, api: str = "rest", window: float | None = None):
     """The service's settings for the bench. window=None: QBO pacing raised out of the way (the sandbox has no
-    quotas either); else the client's default pacing (450 requests, 36 batches, 4 in flight) per `window`
+    quotas either); else the client's default pacing (450 requests, 39 batches, 4 in flight) per `window`
     seconds, and a 429's wait scaled the same way (60 s in production)."""
     from syncsvc.config import settings_from_dict
 
@@ -346,7 +346,7 @@ def compute_figures(args, info, summary, counter, settings, trace, started, ende
                     heap_peak, held, load) -> dict:
     c = summary.counts
     qs = settings.quickbooks
-    defaults = type(qs)()  # production pacing: the client's defaults (450, 36 per 60 s)
+    defaults = type(qs)()  # production pacing: the client's defaults (450, 39 per 60 s)
     seconds = ended - started
     documents = c["invoices"] + c["sales_receipts"] + c["payments"]
     keap_calls = sum(counter.keap.values())
@@ -358,8 +358,8 @@ def compute_figures(args, info, summary, counter, settings, trace, started, ende
     write_ops = batch_ops + writes_alone
     traffic = held.get("qbo_traffic", {})
 
-    # The last batch (request) cannot leave before this many minutes: a sliding window lets the first 36 (450)
-    # go at once, the next 36 a minute later, and so on.
+    # The last batch (request) cannot leave before this many minutes: a sliding window lets the first 39 (450)
+    # go at once, the next 39 a minute later, and so on.
     pacing_bound = max((batches - 1) // defaults.batch_requests_per_minute if batches else 0,
                        (qbo_requests - 1) // defaults.requests_per_minute if qbo_requests else 0)
     projection = project(trace, started, ended, args.time_scale, run_latency(args)) if args.real_limits else None
@@ -407,6 +407,7 @@ def compute_figures(args, info, summary, counter, settings, trace, started, ende
         "target_minutes": round(TARGETS["minutes_per_10k_orders"] * args.orders / 10_000, 1),
         "batch_bound_minutes": round(write_ops / QBO_BATCH_MAX_ITEMS / QBO_BATCH_LIMIT_PER_MINUTE, 1),
         "pacing_bound_minutes": pacing_bound,
+        "client_batches_per_minute": defaults.batch_requests_per_minute,
         "service_work_minutes": minutes("free"),
         "waiting_on_limits_minutes": minutes("limits_only"),
         "waiting_on_answers_minutes": minutes("answers"),
@@ -481,7 +482,7 @@ def print_report(f: dict, summary, counter: CallCounter) -> None:
          f"{f['qbo_batch_ops'] + f['qbo_writes_alone']:,} write operations / 30 per batch / "
          f"{QBO_BATCH_LIMIT_PER_MINUTE} batches per minute (QBO's limit)"),
         ("  pacing bound", f"{f['pacing_bound_minutes']:,} min",
-         f"the last batch or request leaves no sooner: max(({f['qbo_batches']:,} batches - 1) // 36, "
+         f"the last batch or request leaves no sooner: max(({f['qbo_batches']:,} batches - 1) // {f['client_batches_per_minute']}, "
          f"({f['qbo_requests']:,} requests - 1) // 450) minutes"),
     ]
     if f["projected_minutes"] is None:

@@ -176,11 +176,13 @@ def plan_order(bundle: OrderBundle, posted: PostedState, settings: EngineSetting
     refund_actions, refund_waiting = _refunds(bundle, posted, settings, document, document_actions, payments, customer)
     payment_actions += refund_actions
 
-    actions: list[Action] = []
+    # New items first: orders selling a product whose item another order is creating wait for that
+    # write only (sync/batched.py), so the sooner it goes the sooner they join the batches.
+    actions: list[Action] = [a for a in document_actions if isinstance(a, CreateItem)]
     needs_customer = any(isinstance(a, WRITES) for a in document_actions + payment_actions)
     if isinstance(resolution, customer_rules.Create) and needs_customer:
         actions.append(CreateCustomer(resolution.draft, resolution.rule))
-    actions += document_actions + payment_actions
+    actions += [a for a in document_actions if not isinstance(a, CreateItem)] + payment_actions
     actions += [Skip(s.reason, s.payment_id) for s in payments.skipped]
     return OrderPlan(order.id, tuple(actions), tuple(warnings), refund_waiting, document)
 

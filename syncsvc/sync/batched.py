@@ -11,15 +11,14 @@ invoice's balance and held, any other fault is that order's error. The rest of
 the batch posts.
 
 QBO allows 40 batch requests a minute (we keep to batch_requests_per_minute) and
-500 requests: in a backfill, batches alone would wait on the batch limit with
-most of the request budget unused. So a third more orders than a batch holds are
-in hand, and each round's writes beyond one full batch go one by one (each with
-its requestid) beside it, in up to max_in_flight - 1 threads, rather than in a
-second, part-filled batch: about 10 requests per batch, 360 a minute at 36
-batches, under the 450 the client allows with room for the bulk reads. (Writes
-are not metered by Intuit; reads can be.) Measured at QBO's real limits with
-250 ms answers, 1,000 orders: 146 s with batches alone, 110 s with writes beside
-them.
+500 requests. In a backfill the batch requests run out first, and QBO requests
+per document are what a company is metered on, so each round sends one batch of
+up to 30 writes and nothing beside it: a write beside a batch would cost a whole
+request where in the next batch it costs a thirtieth of one, and gain a
+thirtieth of a batch slot. A third more orders than a batch holds are in hand,
+so the batch still fills while some of them wait for a claim (below); their
+writes not in this round's batch wait for the next. A write alone goes by
+itself, not as a batch of one.
 
 Orders in hand never create the same thing: an order that would create a
 customer for a contact, or one a later contact would match the same way (the
@@ -40,14 +39,14 @@ from what is recorded), as when a stop comes during a client's wait.
 
 from __future__ import annotations
 
-import contextvars
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Callable
 
 from quickbooks.objects.batchrequest import BatchOperation
+from quickbooks.objects.customer import Customer
+from quickbooks.objects.item import Item
 
 from syncsvc.engine.actions import CreateCustomer, CreateItem, CreatePayment, CreateSalesReceipt
 from syncsvc.engine.plan import OrderBundle, OrderPlan
@@ -95,6 +94,24 @@ def claims(plan: OrderPlan) -> frozenset[tuple[str, str]]:
     return frozenset(taken)
 
 
+CUSTOMER_CLAIMS = frozenset({"contact", "name", "email", "person", "company"})
+
+
+def released(claims_held: frozenset, created: object) -> frozenset:
+    """What an order no longer claims once QuickBooks has created `created` for it: the directory knows
+    the new customer or item now, so an order planned after this finds it instead of creating its own.
+    (Payment references stay claimed until the order is done.)"""
+    if isinstance(created, Customer):
+        return frozenset(claim for claim in claims_held if claim[0] in CUSTOMER_CLAIMS)
+    if isinstance(created, Item) and created.Name:
+        return frozenset({("item", created.Name.casefold())}) & claims_held
+    return frozenset()
+
+
+def _in_turn(wanted: frozenset) -> set:
+    return {claim for claim in wanted if claim[0] != "item"}
+
+
 @dataclass(eq=False)
 class _InHand:
     bundle: OrderBundle
@@ -116,14 +133,13 @@ class _InHand:
 class BatchedOrders:
     """Runs a read batch's orders with their writes in QBO batch requests (see the module docstring)."""
 
-    def __init__(self, qb, state: StateStore, begin: Begin, finish: Finish, fail: Fail, batch_size: int,
-                 max_in_flight: int = 4) -> None:
+    def __init__(self, qb, state: StateStore, begin: Begin, finish: Finish, fail: Fail, batch_size: int) -> None:
         self.qb, self.state = qb, state
         self.begin, self.finish, self.fail = begin, finish, fail
         self.size = batch_size
-        # Orders in hand: a batch's worth, and a third more whose writes go one by one beside the batch.
+        # Orders in hand: a batch's worth and a third more, so that a batch still fills while some
+        # orders wait for a claim or are between writes.
         self.capacity = batch_size + batch_size // 3
-        self.workers = max(1, max_in_flight - 1)  # the batch request takes one of the requests in flight
 
     def run(self, bundles: list[OrderBundle], done_one: Callable[[], None],
             should_stop: Callable[[], bool]) -> bool:
@@ -135,7 +151,8 @@ class BatchedOrders:
             while pending or hand:
                 stop = should_stop()
                 for order in list(hand):  # every answer is delivered and recorded, stop or not
-                    self._advance(order, hand, done_one)
+                    if order.request is None:  # else its write is still waiting for a batch
+                        self._advance(order, hand, done_one)
                 if stop:
                     return True
                 self._top_up(pending, waits, hand, done_one)
@@ -153,12 +170,13 @@ class BatchedOrders:
         # What the pending orders passed over would create: a later order that would create the same
         # waits behind them, so such orders take their turns in order, as they would one by one (a
         # contact matched by name before or after a namesake's customer is created is not the same).
+        # Items are not taken in turn: whichever order creates one, the others find the same item.
         ahead: set = set()
         for bundle in list(pending):
             if len(hand) >= self.capacity:
                 return
             if waits.get(id(bundle), frozenset()) & (claimed | ahead):
-                ahead |= waits[id(bundle)]
+                ahead |= _in_turn(waits[id(bundle)])
                 continue
             unit = ExitStack()
             try:
@@ -177,7 +195,7 @@ class BatchedOrders:
             wanted = claims(plan)
             if wanted & (claimed | ahead):
                 waits[id(bundle)] = wanted
-                ahead |= wanted
+                ahead |= _in_turn(wanted)
                 steps.close()
                 unit.close()
                 continue
@@ -192,6 +210,8 @@ class BatchedOrders:
         """Give the order its answer (or fault) and take its next write; at its end, finish it."""
         answer, fault = order.answer, order.fault
         order.answer = order.fault = None
+        if answer is not None:
+            order.claims -= released(order.claims, answer)
         try:
             order.request = order.steps.throw(fault) if fault is not None else order.steps.send(answer)
         except StopIteration as done:
@@ -211,34 +231,19 @@ class BatchedOrders:
         order.uow.end_transaction()  # nothing held open while the write is out
 
     def _send(self, asking: list[_InHand]) -> None:
-        """The round's writes: the largest group of one operation (up to `size`) as one batch request,
-        the others one by one beside it, in up to `workers` threads. Never a second, part-filled batch:
-        in a backfill, batch requests are what runs out first (36 a minute), requests are not."""
+        """The round's writes: the oldest `size` of the larger group (creates or updates) as one batch
+        request; the others wait for the next round. A write alone goes by itself, not in a batch of one
+        (it would spend a batch request, of which a backfill runs out first)."""
         if not asking:
             return
         creates = [order for order in asking if isinstance(order.request, Create)]
         updates = [order for order in asking if not isinstance(order.request, Create)]
         operation, group = max(((BatchOperation.CREATE, creates), (BatchOperation.UPDATE, updates)),
                                key=lambda pair: len(pair[1]))
-        batched = group[:self.size] if len(group) > 1 else []
-        alone = [order for order in asking if order not in batched]
-        if not alone:
-            self._send_batch(operation, batched)
-            return
-        if not batched and len(alone) == 1:  # nothing to send beside it: no threads
-            self._send_alone(alone[0])
-            return
-        context = contextvars.copy_context()  # the run's stop reaches the threads' waits too
-        with ThreadPoolExecutor(self.workers) as pool:
-            sent = [pool.submit(context.copy().run, self._send_alone, order) for order in alone]
-            try:
-                if batched:
-                    self._send_batch(operation, batched)
-            finally:
-                problems = [future.exception() for future in sent]
-        for problem in problems:
-            if problem is not None:
-                raise problem  # a stop, a lost lease, a connection to pause: the whole run ends
+        if len(group) == 1:
+            self._send_alone(group[0])
+        else:
+            self._send_batch(operation, group[:self.size])
 
     def _send_alone(self, order: _InHand) -> None:
         try:

@@ -122,8 +122,7 @@ class OrderSync:
         qb_settings = getattr(getattr(qb, "company", None), "settings", None)
         self.batched = None  # writes one request each
         if qb_settings is not None and qb_settings.batch_writes and qb_settings.batch_size > 1:
-            self.batched = BatchedOrders(qb, state, self._begin, self._finish, self._fail, qb_settings.batch_size,
-                                         qb_settings.max_in_flight)
+            self.batched = BatchedOrders(qb, state, self._begin, self._finish, self._fail, qb_settings.batch_size)
 
     def sync(self, order_ids: Iterable[int], summary: SyncSummary,
              keep: Callable[[OrderBundle], bool] = lambda bundle: True,

@@ -17,7 +17,7 @@ from syncsvc.sync.wiring import open_parts, state_store
 from syncsvc.tokens import token_set_from_response
 
 PASSPHRASE = "e2e-test-key"
-# These tests are about the books, not QuickBooks' batch pacing (36 of QBO's 40 batch requests a minute
+# These tests are about the books, not QuickBooks' batch pacing (39 of QBO's 40 batch requests a minute
 # would stall the larger ones for a minute): lifted on both sides. The pacing has its own tests
 # (integration/quickbooks_client/test_pacing.py, test_batched_writes.py).
 BATCHES_PER_MINUTE = 100_000

@@ -134,16 +134,16 @@ def test_how_customers_were_matched_is_counted_as_when_orders_post_one_by_one(wo
     assert matched == {"customers_by_created": 1, "customers_by_linked": 3, "customers_by_email": 1}
 
 
-def test_once_the_batch_limit_makes_batches_wait_the_other_writes_go_one_by_one_beside_them(world):
-    # The client's limits are per company and process, set by the first client: scaled down from the start.
-    world.quickbooks_section.update(batch_requests_per_minute=1, rate_window_seconds=1.0)
+def test_writes_go_in_full_batches_and_none_one_by_one_beside_them(world):
+    # Batch requests are what a backfill runs out of (40 a minute) and requests per document are metered:
+    # a write beside a batch costs a whole request, one in the next batch a thirtieth of one.
     shop = Shop(world.keap.store)
     widget = shop.product(price="40.00")
     jane = shop.contact("Jane", "Batch", "jane@example.com")
     shop.order(jane, (widget, "40.00", 1))
     assert world.cycle().ok  # customer and item exist: each order below is an invoice, then a payment
     orders = []
-    for _ in range(45):
+    for _ in range(60):
         order_id, invoice_id = shop.order(jane, (widget, "40.00", 1))
         shop.charge(invoice_id, jane)
         orders.append(order_id)
@@ -155,8 +155,9 @@ def test_once_the_batch_limit_makes_batches_wait_the_other_writes_go_one_by_one_
 
     summary, before, after = _cycle_watching(world, count)
 
-    assert summary.ok and summary.counts["invoices"] == 45 and summary.counts["payments"] == 45
-    assert sent["batch"] >= 2 and sent["invoice"] + sent["payment"] >= 10  # beside the waiting batches
+    assert summary.ok and summary.counts["invoices"] == 60 and summary.counts["payments"] == 60, summary.failed
+    assert sent["invoice"] + sent["payment"] == 0  # nothing one by one
+    assert sent["batch"] == 4  # 120 writes: four full batches
     assert after["throttled"] == before["throttled"]
     for order_id in orders:
         [payment] = world.payments_for(world.invoice(str(order_id)))
@@ -184,3 +185,56 @@ def test_contacts_a_new_customer_would_match_wait_for_it_instead_of_creating_the
     customer = {o: world.invoice(str(o))["CustomerRef"]["value"] for o in orders + [later]}
     assert customer[orders[0]] == customer[orders[1]] == customer[later]
     assert customer[orders[2]] == customer[orders[3]] and customer[orders[4]] == customer[orders[5]]
+
+
+def test_orders_wait_for_a_new_item_only_until_it_exists(world):
+    # The first order to sell a product creates its item; the others wait for that write, not for the
+    # whole of that order (its customer, invoice and payment): then all go in full batches together.
+    shop = Shop(world.keap.store)
+    widget = shop.product(name="Brand-new widget", sku="NEW-1", price="40.00")
+    orders = []
+    for n in range(30):
+        contact = shop.contact(f"Buyer{n}", "Fresh", f"fresh{n}@example.com")
+        order_id, invoice_id = shop.order(contact, (widget, "40.00", 1))
+        shop.charge(invoice_id, contact)
+        orders.append(order_id)
+    sent = Counter()
+
+    def count(response, *args, **kwargs):
+        kind = urlparse(response.request.url).path.rsplit("/", 1)[-1]
+        if response.request.method == "POST" and kind in ("item", "customer", "invoice", "payment", "batch"):
+            sent[kind] += 1
+
+    summary, _, _ = _cycle_watching(world, count)
+
+    assert summary.ok and summary.counts["invoices"] == 30 and summary.counts["payments"] == 30, summary.failed
+    assert summary.counts["items_created"] == 1 and summary.counts["customers_created"] == 30
+    # The item alone (the others wait for it), then 30 customers, 30 invoices and 30 payments in three
+    # full batches. Before, the others waited for the first order's customer, invoice and payment too,
+    # each sent alone.
+    assert sent == {"item": 1, "batch": 3}
+
+
+def test_new_items_are_created_side_by_side_not_in_the_order_of_the_orders_that_need_them(world):
+    # Which order creates an item does not change the books (the others find it), so an order waiting
+    # for item A does not make a later order that needs only item B wait too.
+    shop = Shop(world.keap.store)
+    gadget_a = shop.product(name="Gadget A", sku="GA-1", price="10.00")
+    gadget_b = shop.product(name="Gadget B", sku="GB-1", price="20.00")
+    for n in range(30):
+        contact = shop.contact(f"Buyer{n}", "Twice", f"twice{n}@example.com")
+        lines = [(gadget_a, "10.00", 1)] if n == 0 else [(gadget_a, "10.00", 1), (gadget_b, "20.00", 1)] \
+            if n < 15 else [(gadget_b, "20.00", 1)]
+        _, invoice_id = shop.order(contact, *lines)
+        shop.charge(invoice_id, contact)
+    sent = Counter()
+
+    def count(response, *args, **kwargs):
+        kind = urlparse(response.request.url).path.rsplit("/", 1)[-1]
+        if response.request.method == "POST" and kind in ("item", "customer", "invoice", "payment", "batch"):
+            sent[kind] += 1
+
+    summary, _, _ = _cycle_watching(world, count)
+
+    assert summary.ok and summary.counts["invoices"] == 30 and summary.counts["items_created"] == 2, summary.failed
+    assert sent == {"batch": 4}  # the two items together, then 30 customers, invoices and payments

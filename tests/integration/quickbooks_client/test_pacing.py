@@ -15,7 +15,7 @@ from .conftest import connect
 WINDOW = 4.0  # seconds standing for QBO's minute, on both sides
 THREADS = 4
 REQUESTS = 700  # > 450: the request limiter must hold some back for a window
-BATCHES = 50  # > 36: so must the batch limiter
+BATCHES = 50  # > 39: so must the batch limiter
 
 
 @pytest.mark.timeout(120)
@@ -26,7 +26,7 @@ def test_default_pacing_meets_qbos_real_limits_without_a_single_429(sqlite_url):
         realm = sandbox.create_company(name="Paced Company")
         company = connect(sandbox, realm, sqlite_url, rate_window_seconds=WINDOW)  # default pacing otherwise
         assert (company.settings.requests_per_minute, company.settings.batch_requests_per_minute,
-                company.settings.max_in_flight) == (450, 36, 4)
+                company.settings.max_in_flight) == (450, 39, 4)
         work = [("batch", n) for n in range(BATCHES)] + [("query", n) for n in range(REQUESTS)]
         work = work[::2] + work[1::2]  # batches and plain requests interleaved
 

@@ -70,7 +70,7 @@ def test_ambiguous_customer_holds_the_order_and_its_payments_wait():
 def test_new_customer_and_item_are_created_before_the_documents_that_use_them():
     resolution = resolve_customer(contact(email="new@example.com"), CustomerCandidates())
     plan = plan_order(bundle(products=(product(sku="NEW-1"),)), state(customer=resolution), DEFAULTS)
-    assert kinds(plan) == ["CreateCustomer", "CreateItem", "CreateInvoice", "CreatePayment"]
+    assert kinds(plan) == ["CreateItem", "CreateCustomer", "CreateInvoice", "CreatePayment"]
     assert plan.document.customer.qbo_id is None and plan.document.customer.display_name == "Jane Smith"
 
 

@@ -22,22 +22,22 @@ def _limits(clock, **quickbooks):
 
 def test_batches_are_paced_at_batch_requests_per_minute_and_count_as_requests():
     clock = FakeClock()
-    limits = _limits(clock)  # defaults: 450 requests and 36 batches a minute
-    for _ in range(36):
+    limits = _limits(clock)  # defaults: 450 requests and 39 batches a minute
+    for _ in range(39):
         with limits.slot(batch=True):
             pass
-    for _ in range(450 - 36):  # the 36 batches took 36 of the minute's 450 request slots
+    for _ in range(450 - 39):  # the 39 batches took 39 of the minute's 450 request slots
         with limits.slot():
             pass
     assert clock.now == 0.0
     with limits.slot():
         pass
     assert clock.now == 60.0
-    for _ in range(35):
+    for _ in range(38):
         with limits.slot(batch=True):
             pass
     assert clock.now == 60.0
-    with limits.slot(batch=True):  # the 37th batch since t=0: the first is a minute old now
+    with limits.slot(batch=True):  # the 40th batch since t=0: the first is a minute old now
         pass
     assert clock.now == 60.0
 

@@ -9,7 +9,7 @@ from syncsvc.errors import ConfigError
 def test_defaults_keep_a_margin_under_every_qbo_limit():
     qb = settings_from_dict({}).quickbooks
     assert qb.requests_per_minute < 500
-    assert qb.batch_requests_per_minute == 36 and qb.batch_requests_per_minute < 40
+    assert qb.batch_requests_per_minute == 39 and qb.batch_requests_per_minute < 40
     assert qb.max_in_flight == 4 and qb.max_in_flight < 10
     assert qb.proxy == ""
 
