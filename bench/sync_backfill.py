@@ -57,6 +57,8 @@ DEFAULT_TIME_SCALE = 4.0
 TARGETS = {"minutes_per_10k_orders": 20.0, "throttled": 0, "qbo_per_document": 0.1, "keap_per_order": 0.02,
            "cpu_ms_per_order": 8.0, "peak_mb": 250.0}
 _METHOD = re.compile(rb"<methodName>([^<]+)</methodName>")
+# DataService.query's first parameter after the key: the table read.
+_XMLRPC_TABLE = re.compile(rb"<param>\s*<value>\s*(?:<string>)?[^<]*(?:</string>)?\s*</value>\s*</param>\s*<param>\s*<value>\s*(?:<string>)?(\w+)")
 _QUERY_ENTITY = re.compile(r"\bFROM\s+(\w+)", re.IGNORECASE)
 
 
@@ -71,7 +73,9 @@ class CallCounter:
 
     def keap_request(self, request: httpx.Request) -> None:
         found = _METHOD.search(request.content or b"")
-        self.keap[found.group(1).decode() if found else "(other)"] += 1
+        method = found.group(1).decode() if found else "(other)"
+        table = _XMLRPC_TABLE.search(request.content or b"") if method == "DataService.query" else None
+        self.keap[f"{method} {table.group(1).decode()}" if table else method] += 1
 
     def qbo_response(self, response, *args, **kwargs) -> None:
         request = response.request

@@ -46,7 +46,10 @@ class OrderSource(Protocol):
     stamped at midnight, so a PayDate cursor needs a day of overlap), and
     refunds or voids only show through their invoice's LastUpdated moving
     (re-read with `payments_for_invoices`). Every Payment carries `ref_num`
-    (the card charge's merchant reference; None for manual payments).
+    (the card charge's merchant reference; None for manual payments), except
+    from a scan with `details=False`, whose caller needs only each payment's
+    id, date and what it pays: a source may then skip the reads for the rest
+    (XML-RPC: the charges and cards, read again with the order's bundle).
     `api` names the Keap API read: "rest" or "xmlrpc".
     """
 
@@ -68,9 +71,9 @@ class OrderSource(Protocol):
 
     def invoice_items_for_invoices(self, invoice_ids: Iterable[int]) -> list[InvoiceItem]: ...
 
-    def payments_since(self, since: datetime) -> Iterator[Payment]: ...
+    def payments_since(self, since: datetime, details: bool = True) -> Iterator[Payment]: ...
 
-    def payments_after_id(self, last_id: int) -> Iterator[Payment]: ...
+    def payments_after_id(self, last_id: int, details: bool = True) -> Iterator[Payment]: ...
 
     def payments_for_invoices(self, invoice_ids: Iterable[int]) -> list[Payment]: ...
 
@@ -136,13 +139,13 @@ class XmlRpcOrderSource:
 
     # -- payments -------------------------------------------------------------------
 
-    def payments_since(self, since: datetime) -> Iterator[Payment]:
+    def payments_since(self, since: datetime, details: bool = True) -> Iterator[Payment]:
         """Payments whose PayDate is at or after `since`, with ref_num resolved, as a generator."""
-        yield from self._payments_with_charges({"PayDate": dates.since(since, self._zone)})
+        yield from self._payments({"PayDate": dates.since(since, self._zone)}, details)
 
-    def payments_after_id(self, last_id: int) -> Iterator[Payment]:
+    def payments_after_id(self, last_id: int, details: bool = True) -> Iterator[Payment]:
         """Payments with Id greater than `last_id` (new ones: Ids only grow), as a generator."""
-        yield from self._payments_with_charges({"Id": dates.id_above(last_id)})
+        yield from self._payments({"Id": dates.id_above(last_id)}, details)
 
     def payments_for_invoices(self, invoice_ids: Iterable[int]) -> list[Payment]:
         payments = self._where_in(Payment, "InvoiceId", invoice_ids)
@@ -176,11 +179,12 @@ class XmlRpcOrderSource:
         rows = self._data.rows_for_parents(record.TABLE, field, ids, record.FIELDS)
         return [record.from_row(row, self._zone) for row in rows]
 
-    def _payments_with_charges(self, query: dict) -> Iterator[Payment]:
+    def _payments(self, query: dict, details: bool) -> Iterator[Payment]:
         # A page of payments, then one bulk CCharge read for that page: memory stays
         # bounded and no payment costs a call of its own.
         for page in self._data.iter_pages(Payment.TABLE, query, Payment.FIELDS):
-            yield from self._attach_charges([Payment.from_row(row, self._zone) for row in page])
+            payments = [Payment.from_row(row, self._zone) for row in page]
+            yield from self._attach_charges(payments) if details else payments
 
     def _attach_charges(self, payments: Sequence[Payment]) -> list[Payment]:
         charge_ids = [p.charge_id for p in payments if p.charge_id]

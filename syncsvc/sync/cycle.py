@@ -78,10 +78,10 @@ def _cycle(sync: OrderSync, summary: SyncSummary, progress: Callable[[int, int],
         updated.see(invoice.last_updated)
     window = cursors.payment_window(marks, engine)
     scans = []
-    if window.dated_since is not None:
-        scans.append(source.payments_since(window.dated_since))
+    if window.dated_since is not None:  # which orders they pay is all the scan needs (details=False)
+        scans.append(source.payments_since(window.dated_since, details=False))
     if window.id_above is not None or window.dated_since is None:
-        scans.append(source.payments_after_id(window.id_above or 0))
+        scans.append(source.payments_after_id(window.id_above or 0, details=False))
     paid_invoice_ids: set[int] = set()
     last_dated, highest_id = None, None  # the payments that carry the new payment watermarks
     orphans: set[int] = set()  # payments naming no order nor invoice (REST v2, once their order is deleted)

@@ -39,3 +39,17 @@ def test_150_orders_sync_with_per_day_totals_equal_to_the_cent_and_nothing_twice
 def _skipped(world) -> set[int]:
     with world.state().unit() as uow:
         return {i.subject_id for i in uow.open_issues() if i.subject == "order" and i.kind == "skipped"}
+
+
+def test_a_1000_order_backfill_reads_keap_in_at_most_two_calls_per_hundred_orders(world):
+    # Keap allows 1,500 calls a day on some plans: a shop's history must not spend it.
+    world.qbo.configure(world.realm, requests_per_minute=100000)
+    world.quickbooks_section["requests_per_minute"] = 100000
+    generate_account(world.keap.store, orders=1000, seed=5)
+    before = world.keap.rest_calls + world.keap.calls
+
+    summary = world.cycle()
+
+    calls = world.keap.rest_calls + world.keap.calls - before
+    assert summary.counts["invoices"] >= 900
+    assert calls <= 20, f"{calls} Keap calls for 1,000 orders"

@@ -165,11 +165,12 @@ class RestOrderSource:
 
     # -- payments ---------------------------------------------------------------------------------
 
-    def payments_since(self, since: datetime) -> Iterator[Payment]:
-        """Payments Keap selects with since_time (semantics unconfirmed), by id, a page at a time."""
+    def payments_since(self, since: datetime, details: bool = True) -> Iterator[Payment]:
+        """Payments Keap selects with since_time (semantics unconfirmed), by id, a page at a time.
+        (`details` is not needed here: the transactions a scan reads are kept for the run's bundles.)"""
         yield from self._payment_scan(filter=f"since_time=={self._utc(since)}")
 
-    def payments_after_id(self, last_id: int) -> Iterator[Payment]:
+    def payments_after_id(self, last_id: int, details: bool = True) -> Iterator[Payment]:
         """Payments with an id above `last_id` (ids only grow), by id, a page at a time."""
         yield from self._payment_scan(filter=f"id>{int(last_id)}")
 
