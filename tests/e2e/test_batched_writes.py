@@ -73,6 +73,20 @@ def _cycle_watching(world, on_response):
     return summary, before, world.qbo.traffic(world.realm)
 
 
+def _cycle_counting_writes(world) -> tuple[object, Counter]:
+    """One cycle; its summary, and the write requests it sent by kind ("batch", "invoice", "payment",
+    "customer", "item": the last four sent one by one)."""
+    sent = Counter()
+
+    def count(response, *args, **kwargs):
+        kind = urlparse(response.request.url).path.rsplit("/", 1)[-1]
+        if response.request.method == "POST" and kind in ("item", "customer", "invoice", "payment", "batch"):
+            sent[kind] += 1
+
+    summary, _, _ = _cycle_watching(world, count)
+    return summary, sent
+
+
 def test_faults_inside_one_batch_land_on_their_own_orders_and_the_other_27_post(world):
     orders = _thirty_orders(world)
     (bad_ref, bad_contact), (clash, _), (overpaid, _) = orders[0], orders[1], orders[2]
@@ -147,13 +161,9 @@ def test_writes_go_in_full_batches_and_none_one_by_one_beside_them(world):
         order_id, invoice_id = shop.order(jane, (widget, "40.00", 1))
         shop.charge(invoice_id, jane)
         orders.append(order_id)
-    sent = Counter()
-
-    def count(response, *args, **kwargs):
-        if response.request.method == "POST":
-            sent[urlparse(response.request.url).path.rsplit("/", 1)[-1]] += 1
-
-    summary, before, after = _cycle_watching(world, count)
+    before = world.qbo.traffic(world.realm)
+    summary, sent = _cycle_counting_writes(world)
+    after = world.qbo.traffic(world.realm)
 
     assert summary.ok and summary.counts["invoices"] == 60 and summary.counts["payments"] == 60, summary.failed
     assert sent["invoice"] + sent["payment"] == 0  # nothing one by one
@@ -198,14 +208,7 @@ def test_orders_wait_for_a_new_item_only_until_it_exists(world):
         order_id, invoice_id = shop.order(contact, (widget, "40.00", 1))
         shop.charge(invoice_id, contact)
         orders.append(order_id)
-    sent = Counter()
-
-    def count(response, *args, **kwargs):
-        kind = urlparse(response.request.url).path.rsplit("/", 1)[-1]
-        if response.request.method == "POST" and kind in ("item", "customer", "invoice", "payment", "batch"):
-            sent[kind] += 1
-
-    summary, _, _ = _cycle_watching(world, count)
+    summary, sent = _cycle_counting_writes(world)
 
     assert summary.ok and summary.counts["invoices"] == 30 and summary.counts["payments"] == 30, summary.failed
     assert summary.counts["items_created"] == 1 and summary.counts["customers_created"] == 30
@@ -227,14 +230,7 @@ def test_new_items_are_created_side_by_side_not_in_the_order_of_the_orders_that_
             if n < 15 else [(gadget_b, "20.00", 1)]
         _, invoice_id = shop.order(contact, *lines)
         shop.charge(invoice_id, contact)
-    sent = Counter()
-
-    def count(response, *args, **kwargs):
-        kind = urlparse(response.request.url).path.rsplit("/", 1)[-1]
-        if response.request.method == "POST" and kind in ("item", "customer", "invoice", "payment", "batch"):
-            sent[kind] += 1
-
-    summary, _, _ = _cycle_watching(world, count)
+    summary, sent = _cycle_counting_writes(world)
 
     assert summary.ok and summary.counts["invoices"] == 30 and summary.counts["items_created"] == 2, summary.failed
     assert sent == {"batch": 4}  # the two items together, then 30 customers, invoices and payments
