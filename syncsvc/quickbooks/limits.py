@@ -2,9 +2,14 @@
 
 QBO allows 500 requests per minute, 40 batch requests per minute (which count
 among the 500 too) and 10 concurrent requests per realm and app. The client
-keeps a margin under each (450, 36 and 4 by default) so that its own pacing
-never costs a 429 and a 60 s wait. Slots are stamped right before sending,
-inside the concurrency slot, so the API counts no request earlier than we did.
+keeps a margin under each (450, 39 and 4 by default) so that its own pacing
+never costs a 429 and a 60 s wait. A request holds its slots from right before
+sending (inside the concurrency slot) until its answer is back, and is counted
+in the windows from the answer on: QBO counts it when it arrives, which is
+between the two, so however late a request reaches QBO (a slow network, a
+loaded machine) QBO never has more in its window than the client had in its
+own. Stamped at sending instead, a request that arrived late would still be
+in QBO's window after it left ours, and with bursts of batches one over 40.
 The limiter is process-wide (keyed by API URL and realm); separate processes
 each get their own, so run one worker process per company or lower the
 settings accordingly.
@@ -31,13 +36,16 @@ class CompanyLimits:
 
     @contextmanager
     def slot(self, batch: bool = False) -> Iterator[None]:
+        """For one request, from before it is sent until its answer (or failure) is back."""
         # Wait for a concurrency slot first, so the rate slots are taken right before sending.
         with self.in_flight.slot():
-            if batch and self.batch is not None:
-                acquire_all([self.batch, self.rate], self.sleep)  # both stamped at the same instant
-            else:
-                self.rate.acquire()
-            yield
+            windows = [self.batch, self.rate] if batch and self.batch is not None else [self.rate]
+            acquire_all(windows, self.sleep, hold=True)  # taken together: a batch counts in both
+            try:
+                yield
+            finally:
+                for window in windows:
+                    window.release()  # counted from the answer on: QBO counted it on arrival, before
 
 
 _registry: dict[tuple[str, str], CompanyLimits] = {}

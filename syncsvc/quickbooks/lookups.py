@@ -14,7 +14,9 @@ QBO's default (active only) unless told otherwise.
 
 from __future__ import annotations
 
+import contextvars
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
 from quickbooks.objects.customer import Customer
@@ -84,6 +86,26 @@ def paged(qb, entity_cls, conditions: list[str] | tuple[str, ...] = (), *,
         if len(page) < page_size:
             return
         start += page_size
+
+
+Query = tuple[type, list[str]]  # (entity class, conditions)
+
+
+def paged_each(qb, queries: list[Query], *, include_inactive: bool = False) -> list[list]:
+    """Every object each query matches (as `paged`), in the order of `queries`, the queries sent side by
+    side up to the client's in-flight cap: a batch's bulk reads are many IN lists, and while they are
+    out no batch of writes goes. A query's failure is raised once the others are back."""
+    def run(query: Query) -> list:
+        entity_cls, conditions = query
+        return list(paged(qb, entity_cls, conditions, include_inactive=include_inactive))
+
+    workers = min(len(queries), getattr(getattr(getattr(qb, "company", None), "settings", None), "max_in_flight", 1))
+    if workers <= 1:
+        return [run(query) for query in queries]
+    context = contextvars.copy_context()  # a stop reaches the threads' waits too
+    with ThreadPoolExecutor(workers) as pool:
+        answers = [pool.submit(context.copy().run, run, query) for query in queries]
+        return [answer.result() for answer in answers]
 
 
 # -- finders ------------------------------------------------------------------------------------

@@ -180,14 +180,14 @@ class QboDirectory:
             return
         asks = {c.id: customer_rules.lookups(c) for c in contacts}
         index = _CustomerIndex(frozenset(asks))
-        for field, values in (
+        queries = [(Customer, [_in(field, chunk)]) for field, values in (
             ("PrimaryEmailAddr", {a.email for a in asks.values() if a.email}),
             ("FamilyName", {a.family_name for a in asks.values() if a.given_name and a.family_name}),
             ("CompanyName", {a.company_name for a in asks.values() if a.company_name and a.city}),
-        ):
-            for chunk in _chunks(sorted(values)):
-                for customer in lookups.paged(self.qb, Customer, [_in(field, chunk)], include_inactive=True):
-                    index.add(self._customer(customer))
+        ) for chunk in _chunks(sorted(values))]
+        for found in lookups.paged_each(self.qb, queries, include_inactive=True):
+            for customer in found:
+                index.add(self._customer(customer))
         # The first display name of contacts still undecided, and of those with a name not matched by email (the
         # name rule matches a customer holding only that DisplayName too, as the per-contact lookup does).
         undecided = [
@@ -212,14 +212,15 @@ class QboDirectory:
 
     def _load_display_names(self, index: "_CustomerIndex", names: list[str], customers_are_candidates: bool) -> None:
         """Which of these DisplayNames QBO holds; customers holding a contact's plain name are candidates."""
-        for chunk in _chunks(sorted(set(names))):
-            # A DisplayName is unique across customers, vendors and employees, inactive ones included.
-            for holder_cls in lookups.DISPLAY_NAME_HOLDERS:
-                for holder in lookups.paged(self.qb, holder_cls, [_in("DisplayName", chunk)], include_inactive=True):
-                    if holder_cls is Customer and customers_are_candidates:
-                        index.add(self._customer(holder))
-                    else:
-                        index.mark_display_name_taken(holder.DisplayName or "")
+        # A DisplayName is unique across customers, vendors and employees, inactive ones included.
+        queries = [(holder_cls, [_in("DisplayName", chunk)]) for chunk in _chunks(sorted(set(names)))
+                   for holder_cls in lookups.DISPLAY_NAME_HOLDERS]
+        for (holder_cls, _), found in zip(queries, lookups.paged_each(self.qb, queries, include_inactive=True)):
+            for holder in found:
+                if holder_cls is Customer and customers_are_candidates:
+                    index.add(self._customer(holder))
+                else:
+                    index.mark_display_name_taken(holder.DisplayName or "")
         index.mark_display_names_searched(names)
 
     def remember_customer(self, customer: QboCustomer) -> None:
@@ -234,15 +235,16 @@ class QboDirectory:
         only, as QBO answers by default: an inactive item is reactivated only when an order needs it
         (see the module docstring)."""
         wanted = sorted({n for n in names if n.casefold() not in self._items_by_name})
-        for chunk in _chunks(wanted):
-            for item in lookups.paged(self.qb, Item, [_in("Name", chunk)]):
-                self._items_by_name[(item.Name or "").casefold()] = qbo_item(item)
+        wanted_skus = sorted({s for s in skus if s.casefold() not in self._items_by_sku})
+        by_name = [(Item, [_in("Name", chunk)]) for chunk in _chunks(wanted)]
+        by_sku = [(Item, [_in("Sku", chunk)]) for chunk in _chunks(wanted_skus)]
+        answers = lookups.paged_each(self.qb, by_name + by_sku)
+        for item in (item for found in answers[:len(by_name)] for item in found):
+            self._items_by_name[(item.Name or "").casefold()] = qbo_item(item)
+        for item in (item for found in answers[len(by_name):] for item in found):
+            self._items_by_sku.setdefault((item.Sku or "").casefold(), []).append(qbo_item(item))
         for name in wanted:
             self._items_by_name.setdefault(name.casefold(), None)
-        wanted_skus = sorted({s for s in skus if s.casefold() not in self._items_by_sku})
-        for chunk in _chunks(wanted_skus):
-            for item in lookups.paged(self.qb, Item, [_in("Sku", chunk)]):
-                self._items_by_sku.setdefault((item.Sku or "").casefold(), []).append(qbo_item(item))
         for sku in wanted_skus:
             self._items_by_sku.setdefault(sku.casefold(), [])
 
@@ -308,8 +310,9 @@ class QboDirectory:
         """QBO records whose `field` is one of `values`, by casefolded value (an empty list: none in QBO)."""
         wanted = sorted(set(values))
         found: dict[str, list] = {value.casefold(): [] for value in wanted}
-        for chunk in _chunks(wanted):
-            for record in lookups.paged(self.qb, entity_cls, [_in(field, chunk)]):
+        queries = [(entity_cls, [_in(field, chunk)]) for chunk in _chunks(wanted)]
+        for records in lookups.paged_each(self.qb, queries):
+            for record in records:
                 found.setdefault((getattr(record, field) or "").casefold(), []).append(record)
         return found
 

@@ -59,6 +59,8 @@ class CompanyLimits:
         self.injections: list[Injection] = []
         self.admitted = {"requests": 0, "batches": 0}
         self.throttled = dict.fromkeys(THROTTLE_CAUSES, 0)
+        self.answering = 0  # requests in flight now
+        self.peak_in_flight = 0  # the most at once since the company was created
         self.apply(options)
 
     def apply(self, options: Options) -> None:
@@ -72,9 +74,17 @@ class CompanyLimits:
     def enter(self) -> bool:
         """Take an in-flight slot (leave() it after answering); False, counted, when all are taken."""
         if self.in_flight.try_enter():
+            with self._lock:
+                self.answering += 1
+                self.peak_in_flight = max(self.peak_in_flight, self.answering)
             return True
         self._count_throttle("in_flight")
         return False
+
+    def leave(self) -> None:
+        with self._lock:
+            self.answering -= 1
+        self.in_flight.leave()
 
     def admit(self, is_batch: bool) -> bool:
         """Count one request (and a batch) in the windows; False, counted, when a window is full (nothing taken)."""
@@ -93,7 +103,8 @@ class CompanyLimits:
 
     def traffic(self) -> dict:
         with self._lock:
-            return {**self.admitted, "throttled": sum(self.throttled.values()), "throttled_by": dict(self.throttled)}
+            return {**self.admitted, "throttled": sum(self.throttled.values()), "throttled_by": dict(self.throttled),
+                    "peak_in_flight": self.peak_in_flight}
 
     def inject(self, kind: str, count: int, entity: str | None, writes_only: bool = False) -> None:
         if kind not in INJECTABLE_KINDS:

@@ -158,7 +158,8 @@ class QuickBooksSandbox(ServedSandbox):
     def traffic(self, realm: str) -> dict:
         """What the company's throttles let through and refused since it was created: {"requests": n,
         "batches": n (among the requests), "throttled": 429s the limits answered, "throttled_by": {"requests",
-        "batches", "in_flight": 429s by the limit that refused}}. Injected faults are not counted."""
+        "batches", "in_flight": 429s by the limit that refused}, "peak_in_flight": the most requests answered at
+        once}. Injected faults are not counted."""
         self._app.company(realm)
         return self._app.limits[realm].traffic()
 

@@ -152,7 +152,7 @@ class QuickBooksApp:
                     time.sleep(delay)  # inside the in-flight slot: QBO is working on it
                 return self._answer(request, self.companies[realm], limits, rest)
         finally:
-            limits.in_flight.leave()
+            limits.leave()
         return _after(options.latency, response)
 
     def _answer(self, request: Request, company: Company, limits: CompanyLimits, rest: str) -> Response:

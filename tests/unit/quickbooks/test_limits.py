@@ -64,3 +64,35 @@ def test_the_window_scales_with_rate_window_seconds():
         with limits.slot(batch=True):
             pass
     assert clock.now == 4.0
+
+
+def test_a_slot_counts_from_its_answer_so_a_request_that_reached_quickbooks_late_is_never_one_too_many():
+    # QuickBooks counts a request when it arrives, which can be well after the client took its slot
+    # (a slow network, a loaded machine). Counted from the answer, which comes after the arrival, the
+    # client never has fewer in its window than QuickBooks has in its own.
+    clock = FakeClock()
+    limits = _limits(clock, batch_requests_per_minute=2)
+    with limits.slot(batch=True):  # reaches QuickBooks at some point before its answer at t=5
+        with limits.slot(batch=True):  # another thread's, answered at once
+            pass
+        clock.now = 5.0
+    clock.now = 60.0
+    with limits.slot(batch=True):  # the second's slot is a minute old
+        pass
+    assert clock.now == 60.0
+    with limits.slot(batch=True):  # the first's is not: QuickBooks may still count it
+        pass
+    assert clock.now == 65.0
+
+
+def test_requests_in_flight_hold_their_slots():
+    clock = FakeClock()
+    limits = _limits(clock, batch_requests_per_minute=2, max_in_flight=10)
+    with limits.slot(batch=True):
+        clock.now = 100.0  # a minute and more without an answer
+        with limits.slot(batch=True):
+            pass
+        assert clock.now == 100.0
+        with limits.slot(batch=True):  # the one still out counts, and the one answered at t=100
+            pass
+        assert clock.now == 160.0
