@@ -137,8 +137,8 @@ class QuickBooksSettings:
     # QBO allows 10 requests in flight per company; 4 leaves room for other callers of it.
     max_in_flight: int = 4
     # QBO throttles /batch at 40 requests a minute per company (on top of the 500). 39: a backfill is
-    # bound by it (each one is a minute's 1/40), the slot is stamped before the request leaves so QBO
-    # never counts one earlier than we did, and other apps of a company rarely send batches.
+    # bound by it (each one is a minute's 1/40), a request counts until its answer so QBO never has
+    # more in its window than we do (quickbooks/limits.py), and other apps rarely send batches.
     batch_requests_per_minute: int = 39
     # Proxy for QuickBooks API calls ("http://host:3128"); "" = direct. The environment's
     # https_proxy is not read (requests' per-request environment scan is off).

@@ -30,7 +30,7 @@ from syncsvc import stopping
 from syncsvc.stopping import Stopped
 from syncsvc.store.state import StateStore
 from syncsvc.sync.batched import RUN_STOPPERS, BatchedOrders
-from syncsvc.sync.bundles import read_bundles
+from syncsvc.sync.bundles import ReadAhead
 from syncsvc.sync.executor import ERROR, HELD, POSTED, SKIPPED, OrderOutcome, PlanExecutor
 from syncsvc.sync.posted import item_lookups, posted_state
 from syncsvc.sync.resolve import QboDirectory
@@ -145,40 +145,41 @@ class OrderSync:
         progress(0, len(ids))
         missing: set[int] = set()
         size = self.settings.batch_size
-        for start in range(0, len(ids), size):
-            if should_stop():
-                summary.stopped = True
-                return missing
-            chunk = ids[start:start + size]
-            bundles = read_bundles(self.source, chunk)
-            missing.update(set(chunk) - set(bundles))
-            wanted = [bundles[i] for i in chunk if i in bundles and keep(bundles[i])]
-            done += len(chunk) - len(wanted)  # missing or kept out: nothing to do for them
-            progress(done, len(ids))
-
-            def one_done() -> None:
-                nonlocal done
-                done += 1
-                progress(done, len(ids))
-
-            self.state.learn_batch([b.order.id for b in wanted], [p.id for b in wanted for p in b.payments])
-            refused = self._preload(wanted)
-            if refused is not None:
-                summary.unread_batches += 1
-                for bundle in wanted:
-                    self._not_read(bundle, refused, summary)
-                    one_done()
-            elif self.batched is not None and len(wanted) > 1:
-                if self.batched.run(wanted, one_done, should_stop):
+        chunks = [ids[start:start + size] for start in range(0, len(ids), size)]
+        with ReadAhead(self.source, chunks) as reads:
+            for chunk in chunks:
+                if should_stop():
                     summary.stopped = True
                     return missing
-            else:
-                for bundle in wanted:
-                    if should_stop():
+                bundles = reads.next()
+                missing.update(set(chunk) - set(bundles))
+                wanted = [bundles[i] for i in chunk if i in bundles and keep(bundles[i])]
+                done += len(chunk) - len(wanted)  # missing or kept out: nothing to do for them
+                progress(done, len(ids))
+
+                def one_done() -> None:
+                    nonlocal done
+                    done += 1
+                    progress(done, len(ids))
+
+                self.state.learn_batch([b.order.id for b in wanted], [p.id for b in wanted for p in b.payments])
+                refused = self._preload(wanted)
+                if refused is not None:
+                    summary.unread_batches += 1
+                    for bundle in wanted:
+                        self._not_read(bundle, refused, summary)
+                        one_done()
+                elif self.batched is not None and len(wanted) > 1:
+                    if self.batched.run(wanted, one_done, should_stop):
                         summary.stopped = True
                         return missing
-                    self._one(bundle)
-                    one_done()
+                else:
+                    for bundle in wanted:
+                        if should_stop():
+                            summary.stopped = True
+                            return missing
+                        self._one(bundle)
+                        one_done()
         return missing
 
     def _preload(self, bundles: list[OrderBundle]) -> str | None:

@@ -234,3 +234,31 @@ def test_new_items_are_created_side_by_side_not_in_the_order_of_the_orders_that_
 
     assert summary.ok and summary.counts["invoices"] == 30 and summary.counts["items_created"] == 2, summary.failed
     assert sent == {"batch": 4}  # the two items together, then 30 customers, invoices and payments
+
+
+def test_the_next_read_batch_is_read_from_keap_while_this_ones_writes_go_out(world):
+    # A pause between read batches delays every batch request after it (each waits for the one 39
+    # before it to be a minute old), so the next batch's Keap reads are not left for the pause.
+    shop = Shop(world.keap.store)
+    widget = shop.product(price="10.00")
+    for n in range(30):
+        contact = shop.contact(f"Reader{n}", "Ahead", f"ahead{n}@example.com")
+        _, invoice_id = shop.order(contact, (widget, "10.00", 1))
+        shop.charge(invoice_id, contact)
+    settings = world.settings(batch_size=10)  # three read batches
+    world.qbo.configure(world.realm, latency=0.2)  # each round's answer takes long enough to read meanwhile
+    keap_calls_at_writes = []
+
+    def note(response, *args, **kwargs):
+        if urlparse(response.request.url).path.endswith("/batch"):
+            keap_calls_at_writes.append(world.keap.rest_calls + world.keap.calls)
+
+    with open_parts(settings, upgrade_schema=False) as parts:
+        parts.qb.session.hooks["response"].append(note)
+        summary = run_cycle(parts.source, parts.qb, parts.state, settings.sync)
+
+    assert summary.ok and summary.counts["invoices"] == 30 and summary.counts["payments"] == 30, summary.failed
+    # Keap's calls as each batch was answered: read one batch at a time, the count moves once per read
+    # batch (three values); read ahead, the next batch is read by the first answer of this one's
+    # writes, and the third while the second's go out (two).
+    assert len(set(keap_calls_at_writes)) == 2, keap_calls_at_writes
