@@ -180,8 +180,8 @@ class XmlRpcOrderSource:
         return [record.from_row(row, self._zone) for row in rows]
 
     def _payments(self, query: dict, details: bool) -> Iterator[Payment]:
-        # A page of payments, then one bulk CCharge read for that page: memory stays
-        # bounded and no payment costs a call of its own.
+        # A page of payments, then (with details) one bulk CCharge read for that page:
+        # memory stays bounded and no payment costs a call of its own.
         for page in self._data.iter_pages(Payment.TABLE, query, Payment.FIELDS):
             payments = [Payment.from_row(row, self._zone) for row in page]
             yield from self._attach_charges(payments) if details else payments

@@ -24,9 +24,12 @@ Orders in hand never create the same thing: an order that would create a
 customer for a contact, or one a later contact would match the same way (the
 same email, given and family name, or company and city), a customer or item of
 a name, or post under a payment reference that an order in hand is creating
-waits until that order is done, and is then planned again (finding what the
-other created). So the books come out
-as if the orders were posted one by one, in far fewer requests.
+waits, and is then planned again (finding what the other created). It waits
+until QuickBooks has answered that customer's or item's create (`released`),
+or for a payment reference until that order is done. Orders waiting for the
+same customer take their turns in order; for an item the order does not matter.
+So the books come out as if the orders were posted one by one, in far fewer
+requests.
 
 No database transaction is open while a batch is out: each order's unit of work
 commits each write it records (`StateStore.order_unit`) and ends its read
