@@ -14,9 +14,9 @@ raised to match), so the wall time is what the code can do. With --real-limits
 the QBO sandbox enforces QuickBooks' limits (500 requests and 40 batch requests
 per window, 10 in flight), the client paces with its default margins (450, 39,
 4), the window is 60/K seconds and every answer takes --qbo-latency/K: the
-QuickBooks side runs K times faster than production, and the service makes the
-choices it would make there (batches, or writes one by one beside them when
-batches would wait). The projected production wall time multiplies back the
+QuickBooks side runs K times faster than production, and the service's rounds
+meet the batch limit as they would there (one batch per round, each round
+waiting for its answer). The projected production wall time multiplies back the
 time spent on QuickBooks and keeps the service's own work as measured; see
 `project()`.
 
@@ -138,9 +138,8 @@ def union_seconds(intervals) -> float:
 
 def project(trace: list, started: float, ended: float, scale: float, run_latency: float) -> dict:
     """Seconds the same sync takes at production limits, from a run whose rate window AND latency were both
-    scaled down by `scale` (K): every QuickBooks-side time in it is 1/K of production's, and the service
-    takes the same decisions as in production (batch or one-by-one writes depend on whether the batch limit
-    makes it wait). So:
+    scaled down by `scale` (K): every QuickBooks-side time in it is 1/K of production's, and the service's
+    rounds (one batch each, waiting for its answer) meet the batch limit as in production. So:
 
         projected = free + K * (limits_only + answers) - (K - 1) * overhead
 
@@ -494,8 +493,8 @@ def print_report(f: dict, summary, counter: CallCounter) -> None:
          f"({f['qbo_requests']:,} requests - 1) // 450) minutes"),
     ]
     if f["projected_minutes"] is None:
-        rows.append(("  projected", "-", "run with --real-limits for a projection (the service's choice of batch "
-                                         "or one-by-one writes depends on its limits)"))
+        rows.append(("  projected", "-", "run with --real-limits for a projection (how the rounds meet the "
+                                         "batch limit depends on the answer time)"))
     rows += [
         ("429s received", f"{f['throttled'] if f['throttled'] is not None else '?'}",
          f"from the QBO sandbox ({', '.join(f'{k} {v}' for k, v in (f['throttled_by'] or {}).items())}); "
