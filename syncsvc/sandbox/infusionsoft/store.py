@@ -10,6 +10,11 @@ drift apart after deletions, as they do in real accounts (seed 003).
 
 All writes that keep invoice totals consistent live in `billing`; this module
 only stores, indexes and hands out ids, plus a few seeding helpers.
+
+Every write goes through insert, update, delete or touch, and each moves its
+table's `version`: whatever is derived from a table and kept between reads
+(the REST face's sorted listings) is valid while the version it was built at
+holds. Rows handed out by `get`, `find` and `table` are live: never write them.
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ class AccountStore:
         self.lock = threading.RLock()
         self._tables: dict[str, dict[int, dict]] = {name: {} for name in (*TABLES, *PRIVATE_TABLES)}
         self._next_id: dict[str, int] = {name: 1 for name in self._tables}
+        self._versions: dict[str, int] = {name: 0 for name in self._tables}
         self._index: dict[tuple[str, str], dict[Any, set[int]]] = {key: {} for key in INDEXED}
         self.rng = random.Random(seed)
         self._ref_nums: set[str] = set()
@@ -132,6 +138,7 @@ class AccountStore:
             if table in LAST_UPDATED_TABLES:
                 row.setdefault("LastUpdated", self.now())
             self._tables[table][row_id] = row
+            self._versions[table] += 1
             for (t, field), index in self._index.items():
                 if t == table and row.get(field) is not None:
                     index.setdefault(row[field], set()).add(row_id)
@@ -140,6 +147,7 @@ class AccountStore:
     def update(self, table: str, row_id: int, **fields) -> dict:
         with self.lock:
             row = self._tables[table][row_id]
+            self._versions[table] += 1
             for field, value in fields.items():
                 key = (table, field)
                 if key in self._index:
@@ -156,6 +164,7 @@ class AccountStore:
             row = self._tables[table].pop(row_id, None)
             if row is None:
                 return
+            self._versions[table] += 1
             for (t, field), index in self._index.items():
                 if t == table and row.get(field) is not None:
                     index.get(row[field], set()).discard(row_id)
@@ -197,8 +206,14 @@ class AccountStore:
         return len(self._tables[table])
 
     def touch(self, table: str, row_id: int) -> None:
-        if table in LAST_UPDATED_TABLES and row_id in self._tables[table]:
-            self._tables[table][row_id]["LastUpdated"] = self.now()
+        with self.lock:
+            if table in LAST_UPDATED_TABLES and row_id in self._tables[table]:
+                self._tables[table][row_id]["LastUpdated"] = self.now()
+                self._versions[table] += 1
+
+    def version(self, table: str) -> int:
+        """How many writes `table` has taken: equal versions, equal rows."""
+        return self._versions[table]
 
     # --- merchant numbers ---------------------------------------------------
 

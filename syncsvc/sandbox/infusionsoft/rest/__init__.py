@@ -3,7 +3,9 @@
 One generated account reads the same through XML-RPC DataService and through
 REST v2 (ids, totals, items, payments, RefNums). Modules: `router` (paths ->
 operationIds), `listings` (per list operation: records, filters, orders), `filters`
-(the filter= grammar), `paging` (order_by, page_size, keyset page tokens),
+(the filter= grammar), `paging` (order_by, page_size, keyset page tokens), `seek`
+(a page from a sorted index, walking only as far as the page needs), `indexes`
+(each listing's records sorted by each order, kept while their tables are unchanged),
 `views` (facts derived from the XML-RPC tables), `projection` (views -> JSON),
 `encoding` (ids, times, money on the wire), `errors` (the Error body).
 

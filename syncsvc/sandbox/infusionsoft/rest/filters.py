@@ -64,12 +64,20 @@ def parse_clauses(text: str | None) -> list[Clause]:
     return clauses
 
 
-def compile_filter(
+@dataclass(frozen=True)
+class Condition:
+    """A checked clause: the field, its operator and its parsed value."""
+    field: str
+    operator: str
+    value: Any
+
+
+def parse_filter(
     text: str | None, fields: Mapping[str, FilterField], unserved: frozenset[str] = frozenset(),
-) -> Callable[[Record], bool]:
-    """One predicate for the whole filter; raises RestError(400) on an unknown field, operator or value.
-    `unserved`: fields of Keap's contract the sandbox has no data for (refused, saying so)."""
-    tests = []
+) -> list[Condition]:
+    """The filter's clauses, checked and parsed; raises RestError(400) on an unknown field, operator or
+    value. `unserved`: fields of Keap's contract the sandbox has no data for (refused, saying so)."""
+    conditions = []
     for clause in parse_clauses(text):
         spec = fields.get(clause.field)
         if clause.field in unserved:
@@ -81,9 +89,21 @@ def compile_filter(
             raise bad_request(f"filter: operator {clause.operator} is not allowed on {clause.field} (allowed: {allowed})")
         if clause.text == "":
             raise bad_request(f"filter: {clause.field} has no value")
-        value = spec.parse(clause.field, clause.text)
-        tests.append((spec.test, clause.operator, value))
+        conditions.append(Condition(clause.field, clause.operator, spec.parse(clause.field, clause.text)))
+    return conditions
+
+
+def predicate(conditions: Iterable[Condition], fields: Mapping[str, FilterField]) -> Callable[[Record], bool]:
+    """One test for all the conditions (ANDed, in their order)."""
+    tests = [(fields[c.field].test, c.operator, c.value) for c in conditions]
     return lambda record: all(test(record, operator, value) for test, operator, value in tests)
+
+
+def compile_filter(
+    text: str | None, fields: Mapping[str, FilterField], unserved: frozenset[str] = frozenset(),
+) -> Callable[[Record], bool]:
+    """One predicate for the whole filter; raises RestError(400) as `parse_filter` does."""
+    return predicate(parse_filter(text, fields, unserved), fields)
 
 
 # --- value parsers ----------------------------------------------------------------

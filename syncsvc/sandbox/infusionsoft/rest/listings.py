@@ -1,6 +1,8 @@
 """The list operations: which records each one reads, its filters, its orders and its JSON.
 
-`run_listing` is shared: filter, order, keyset page, then project only the page.
+`run_listing` is shared: check the query, take the page (`seek`: from a sorted index, walking
+only as far as the page needs, where the listing declares what that takes: the tables it reads,
+how to fetch a record by key, which filters bound or name its records), then project only the page.
 """
 
 from __future__ import annotations
@@ -15,14 +17,13 @@ from . import projection
 from .encoding import minor_units
 from .errors import bad_request, not_found
 from .filters import (
-    EQUALITY, EVERY_OPERATOR, ORDERED, FilterField, amount_field, boolean_field, compile_filter, contains,
-    enum_field, id_field, id_list_field, since_field, text_field, until_field, whole_number,
+    EQUALITY, EVERY_OPERATOR, ORDERED, FilterField, amount_field, boolean_field, contains, enum_field, id_field,
+    id_list_field, parse_filter, since_field, text_field, until_field, whole_number,
 )
-from .paging import (
-    Ordering, SortValue, decode_token, fingerprint, parse_order_by, parse_page_size, position, take_page,
-)
+from .paging import Ordering, SortValue, decode_token, fingerprint, parse_order_by, parse_page_size
+from .seek import Bound, Lookup, same, select_page, since, until
 from .views import (
-    MERCHANT_ACCOUNT_TYPE, AllocationView, ContactView, OrderView, PaymentView, all_transactions,
+    MERCHANT_ACCOUNT_TYPE, AllocationView, ContactView, OrderView, PaymentView, TransactionView, all_transactions,
 )
 
 MERCHANT_ACCOUNT_TYPES = ("PAYPAL", "UNSUPPORTED", "AUTHORIZE", "EWAY", "WEPAY", "STRIPE", "KEAP_PAY")
@@ -47,10 +48,17 @@ class Listing:
     projector: Callable[[Query], Callable[[Any], dict]]  # validates its query options up front
     # Filter fields of Keap's contract the sandbox holds no data for: a 400 that says so.
     unserved_filters: frozenset[str] = field(default_factory=frozenset)
+    # Paging from sorted indexes (seek, indexes); without `tables`, every page positions and sorts every record.
+    # tables: every store table the records and their sort values read (a write to one rebuilds the
+    # listing's indexes: one left out would leave them stale).
+    tables: tuple[str, ...] = ()
+    fetch: Callable[[AccountStore, tuple], Any] | None = None  # a unique key -> its record
+    bounds: Mapping[str, Bound] = field(default_factory=dict)  # filter field -> the sort value it bounds
+    lookups: Mapping[str, Lookup] = field(default_factory=dict)  # filter field (==) -> keys it can match
 
 
 def run_listing(listing: Listing, store: AccountStore, query: Query, path_params: PathParams) -> dict:
-    matches = compile_filter(query.get("filter"), listing.filters, listing.unserved_filters)
+    conditions = parse_filter(query.get("filter"), listing.filters, listing.unserved_filters)
     ordering = parse_order_by(query.get("order_by"), listing.order_fields, listing.default_order)
     size = parse_page_size(query.get("page_size"))
     project = listing.projector(query)
@@ -59,12 +67,9 @@ def run_listing(listing: Listing, store: AccountStore, query: Query, path_params
     )
     token = query.get("page_token")
     after = decode_token(token, query_fingerprint) if token else None
-    sort_value = listing.sort_values[ordering.field]
     with store.lock:
-        page, next_token = take_page(
-            listing.records(store, path_params),
-            lambda record: position(sort_value(record), listing.unique_key(record)),
-            matches, ordering, size, after, query_fingerprint,
+        page, next_token = select_page(
+            listing, store, path_params, conditions, ordering, size, after, query_fingerprint,
         )
         body: dict[str, Any] = {listing.collection: [project(record) for record in page]}
     if next_token:
@@ -89,6 +94,34 @@ def _folded(text: str | None) -> str | None:
 
 def _same_projection(project: Callable[[Any], dict]) -> Callable[[Query], Callable[[Any], dict]]:
     return lambda query: project
+
+
+# --- fetching by key and lookups (what `seek` reads besides the sorted indexes) ----------------
+
+
+def _row_fetch(table: str, view: Callable[[AccountStore, dict], Any]) -> Callable[[AccountStore, tuple], Any]:
+    return lambda store, key: view(store, store.get(table, key[0]))
+
+
+def _listed_ids(store: AccountStore, ids: frozenset[int]) -> list[tuple]:
+    return [(i,) for i in ids]
+
+
+def _where(table: str, column: str) -> Lookup:
+    """The rows whose `column` equals the value, from the store's own index on it."""
+    return lambda store, value: [(i,) for i in store.ids_where(table, column, value)]
+
+
+def _job_of_invoice(store: AccountStore, invoice_id: int) -> list[tuple]:
+    """An order's invoice is an Invoice whose JobId is the order (billing.invoice_for_job)."""
+    invoice = store.get("Invoice", invoice_id)
+    return [(invoice["JobId"],)] if invoice is not None and invoice.get("JobId") is not None else []
+
+
+def _payments_of_orders(store: AccountStore, order_ids: frozenset[int]) -> list[tuple]:
+    """A payment's order is its invoice's JobId."""
+    return [(payment_id,) for order_id in order_ids for invoice_id in store.ids_where("Invoice", "JobId", order_id)
+            for payment_id in store.ids_where("Payment", "InvoiceId", invoice_id)]
 
 
 # --- orders -----------------------------------------------------------------------
@@ -130,6 +163,14 @@ ORDERS = Listing(
     unserved_filters=frozenset({
         "invoice_xid", "shipping_locality", "shipping_region_code", "shipping_postal_code", "shipping_country_code",
     }),
+    tables=("Job", "Invoice"),  # modification_time is the later of the Job's and its Invoice's LastUpdated
+    fetch=_row_fetch("Job", OrderView),
+    bounds={
+        "id": same("id"),
+        "created_since_time": since("order_time"), "created_until_time": until("order_time"),
+        "modified_since_time": since("modification_time"), "modified_until_time": until("modification_time"),
+    },
+    lookups={"ids": _listed_ids, "contact_id": _where("Job", "ContactId"), "invoice_id": _job_of_invoice},
 )
 
 
@@ -215,7 +256,22 @@ PAYMENTS = Listing(
     default_order=Ordering("id"),
     unique_key=lambda p: (p.id,),
     projector=_same_projection(projection.payment),
+    tables=("Payment",),
+    fetch=_row_fetch("Payment", PaymentView),
+    bounds={"id": same("id"), "since_time": since("payment_time"), "until_time": until("payment_time")},
+    lookups={
+        "ids": _listed_ids, "order_ids": _payments_of_orders,
+        "order_id": lambda store, order_id: _payments_of_orders(store, frozenset({order_id})),
+        "contact_id": _where("Payment", "ContactId"),
+    },
 )
+
+
+def _transaction(store: AccountStore, key: tuple) -> TransactionView:
+    """TransactionView.key: (0, Payment.Id) or (1, DeclinedCharge.Id)."""
+    declined, row_id = key
+    row = store.get("DeclinedCharge" if declined else "Payment", row_id)
+    return TransactionView(store, row, declined=bool(declined))
 
 
 TRANSACTIONS = Listing(
@@ -245,6 +301,9 @@ TRANSACTIONS = Listing(
     default_order=Ordering("transaction_time"),
     unique_key=lambda t: t.key,
     projector=_same_projection(projection.transaction),
+    tables=("Payment", "DeclinedCharge"),
+    fetch=_transaction,
+    bounds={"since_time": since("transaction_time"), "until_time": until("transaction_time")},
 )
 
 
@@ -290,6 +349,12 @@ CONTACTS = Listing(
     default_order=Ordering("id"),
     unique_key=lambda c: (c.id,),
     projector=_contact_projector,
+    tables=("Contact",),
+    fetch=_row_fetch("Contact", ContactView),
+    bounds={
+        "contact_id": same("id"), "start_update_time": since("update_time"), "end_update_time": until("update_time"),
+    },
+    lookups={"ids": _listed_ids, "contact_ids": _listed_ids},
 )
 
 
@@ -316,4 +381,8 @@ PRODUCTS = Listing(
     default_order=Ordering("id"),
     unique_key=lambda p: (p["Id"],),
     projector=_same_projection(projection.product),
+    tables=("Product",),
+    fetch=lambda store, key: store.get("Product", key[0]),
+    bounds={"product_id": same("id")},
+    lookups={"product_ids": _listed_ids},
 )
