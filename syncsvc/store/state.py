@@ -343,13 +343,25 @@ class StateStore:
         self.absent = Absent()  # nothing known until learn_batch
 
     @contextmanager
-    def unit(self) -> Iterator[UnitOfWork]:
+    def unit(self, absent: Absent | None = None) -> Iterator[UnitOfWork]:
+        """A unit of work in one transaction; `absent`: what is known absent for it (by default the
+        current batch's, learn_batch)."""
         with self._sessions.begin() as session:
-            yield UnitOfWork(session, self.connection, self.fence, absent=self.absent)
+            yield UnitOfWork(session, self.connection, self.fence, absent=self.absent if absent is None else absent)
 
     def learn_batch(self, order_ids: Iterable[int], payment_ids: Iterable[int]) -> None:
         """Find out in a few bulk reads which of these orders and payments the state holds nothing of
         (see Absent); replaces what was known of the previous batch."""
+        self.absent = self.study_batch(order_ids, payment_ids)
+
+    def adopt_batch(self, absent: Absent) -> None:
+        """Make what `study_batch` found the current batch's knowledge, as learn_batch does."""
+        self.absent = absent
+
+    def study_batch(self, order_ids: Iterable[int], payment_ids: Iterable[int]) -> Absent:
+        """What learn_batch would learn, without making it the current batch's: a read batch studied in
+        another thread while the current one is synced. (Only the orders' own writes change it, and
+        read batches never share an order or a payment.)"""
         orders, payments = sorted(set(order_ids)), sorted(set(payment_ids))
         absent = Absent()
         with self._sessions() as session:
@@ -368,7 +380,7 @@ class StateStore:
                                                                           SyncIssue.subject == "order")}
                              | {("payment", i) for i in set(payments) - present(SyncIssue.subject_id, payments,
                                                                                 SyncIssue.subject == "payment")})
-        self.absent = absent
+        return absent
 
     def forget_batch(self) -> None:
         self.absent = Absent()

@@ -1,11 +1,8 @@
-"""Bulk-read a batch of order ids into OrderBundles: a handful of calls per batch, never one per order.
-`ReadAhead` reads the next batch while the caller posts the current one."""
+"""Bulk-read a batch of order ids into OrderBundles: a handful of calls per batch, never one per order."""
 
 from __future__ import annotations
 
-import contextvars
 from collections import defaultdict
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Iterable
 
 from syncsvc.engine.plan import OrderBundle
@@ -52,40 +49,3 @@ def read_bundles(source: OrderSource, order_ids: Iterable[int]) -> dict[int, Ord
             pay_plan=plans_by_invoice.get(invoice.id) if invoice else None,
         )
     return bundles
-
-
-class ReadAhead:
-    """The bundles of each chunk of order ids in turn, the next chunk read from Keap in a thread while the
-    caller posts the current one: at QuickBooks' batch limit a pause between read batches delays every
-    batch request after it (each waits for the one 39 before it to be a minute old). One read is out at a
-    time, so the source is never used by two threads; a read's failure is raised by `next()`, where a
-    read in line would have raised it. Leaving the `with` waits for a read still out (a stop ends its
-    waits) and drops what it read."""
-
-    def __init__(self, source: OrderSource, chunks: Iterable[list[int]]) -> None:
-        self._source = source
-        self._chunks = iter(chunks)
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="keap-read-ahead")
-        self._context = contextvars.copy_context()  # the run's stop reaches the thread's waits
-        self._pending: Future | None = None
-
-    def __enter__(self) -> "ReadAhead":
-        self._pending = self._start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def next(self) -> dict[int, OrderBundle]:
-        """The next chunk's bundles (read_bundles); the chunk after it starts reading now."""
-        if self._pending is None:
-            raise RuntimeError("no chunk left to read")
-        bundles = self._pending.result()
-        self._pending = self._start()
-        return bundles
-
-    def _start(self) -> Future | None:
-        chunk = next(self._chunks, None)
-        if chunk is None:
-            return None
-        return self._pool.submit(self._context.copy().run, read_bundles, self._source, chunk)

@@ -11,28 +11,21 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Callable, Iterable
-
-from quickbooks.objects.invoice import Invoice
-from quickbooks.objects.salesreceipt import SalesReceipt
 
 from syncsvc.config import SyncSettings
 from syncsvc.engine import customers as customer_rules
 from syncsvc.engine.actions import CreateCustomer
-from syncsvc.engine.items import special_item_accounts
-from syncsvc.engine.numbering import doc_number
-from syncsvc.engine.payments import distinct_reference, full_reference, short_reference
 from syncsvc.engine.plan import OrderBundle, OrderPlan, plan_order
-from syncsvc.engine.refunds import refund_doc_number
 from syncsvc.infusionsoft.source import OrderSource
-from syncsvc.quickbooks.errors import QuickBooksError, QuickBooksReconnectRequired
-from syncsvc import stopping
 from syncsvc.stopping import Stopped
 from syncsvc.store.state import StateStore
+from syncsvc.sync.ahead import ReadAhead
 from syncsvc.sync.batched import RUN_STOPPERS, BatchedOrders
-from syncsvc.sync.bundles import ReadAhead
 from syncsvc.sync.executor import ERROR, HELD, POSTED, SKIPPED, OrderOutcome, PlanExecutor
-from syncsvc.sync.posted import item_lookups, posted_state
+from syncsvc.sync.posted import posted_state
+from syncsvc.sync.preload import ReadBatch, ReadBatches
 from syncsvc.sync.resolve import QboDirectory
 from syncsvc.sync.writes import Steps, run_alone
 
@@ -146,14 +139,17 @@ class OrderSync:
         missing: set[int] = set()
         size = self.settings.batch_size
         chunks = [ids[start:start + size] for start in range(0, len(ids), size)]
-        with ReadAhead(self.source, chunks) as reads:
+        batches = ReadBatches(self.source, self.qb, self.state, self.settings, keep)
+        # Each read batch is read while the one before it syncs, its QuickBooks answers kept apart until
+        # its turn (preload.py).
+        with ReadAhead(chunks, lambda chunk: partial(batches.read, chunk, self.directory.ahead())) as reads:
             for chunk in chunks:
                 if should_stop():
                     summary.stopped = True
                     return missing
-                bundles = reads.next()
-                missing.update(set(chunk) - set(bundles))
-                wanted = [bundles[i] for i in chunk if i in bundles and keep(bundles[i])]
+                batch = reads.next(self._adopt)
+                missing.update(set(chunk) - set(batch.bundles))
+                wanted = batch.wanted
                 done += len(chunk) - len(wanted)  # missing or kept out: nothing to do for them
                 progress(done, len(ids))
 
@@ -162,12 +158,10 @@ class OrderSync:
                     done += 1
                     progress(done, len(ids))
 
-                self.state.learn_batch([b.order.id for b in wanted], [p.id for b in wanted for p in b.payments])
-                refused = self._preload(wanted)
-                if refused is not None:
+                if batch.refused is not None:
                     summary.unread_batches += 1
                     for bundle in wanted:
-                        self._not_read(bundle, refused, summary)
+                        self._not_read(bundle, batch.refused, summary)
                         one_done()
                 elif self.batched is not None and len(wanted) > 1:
                     if self.batched.run(wanted, one_done, should_stop):
@@ -182,40 +176,13 @@ class OrderSync:
                         one_done()
         return missing
 
-    def _preload(self, bundles: list[OrderBundle]) -> str | None:
-        """Read in bulk what the batch's orders need from QuickBooks. None when done; else the reason its
-        orders cannot go on now: QuickBooks refused (429, 5xx, no answer) even after the client's retries, a
-        wait and one more try. A request QuickBooks rejects
-        outright only loses the bulk read: each order then asks for itself, so a bad one fails alone."""
-        for attempt in (1, 2):
-            try:
-                self._preload_items(bundles)
-                self._preload_customers(bundles)
-                self._preload_payments(bundles)
-                self._preload_documents(bundles)
-                return None
-            except QuickBooksReconnectRequired:
-                raise  # the whole connection is paused
-            except QuickBooksError as exc:
-                if not exc.retriable:
-                    log.warning("QuickBooks refused a bulk read for %d orders (%s); each order asks for itself",
-                                len(bundles), exc)
-                    return None
-                if attempt == 2:
-                    log.warning("QuickBooks still refuses the bulk reads for %d orders (%s); they are retried "
-                                "next cycle", len(bundles), exc)
-                    return (f"QuickBooks kept refusing the bulk reads of this order's batch, even after waiting "
-                            f"({exc}); retried next cycle")
-                wait = self._wait_after(exc)
-                log.warning("QuickBooks refused the bulk reads for %d orders (%s); waiting %.1f s, then going on",
-                            len(bundles), exc, wait)
-                stopping.sleep(wait)  # a stop meanwhile ends the run before these orders (Stopped)
-        return None
-
-    def _wait_after(self, exc: QuickBooksError) -> float:
-        """What QuickBooks asked for (Retry-After, else [quickbooks].throttle_wait_seconds), as its client waits."""
-        policy = getattr(getattr(self.qb, "company", None), "retry_policy", None)
-        return policy.wait_after(exc, 1) if policy is not None else 60.0
+    def _adopt(self, batch: ReadBatch) -> ReadBatch:
+        """The read batch's turn: what it learnt becomes what the run knows (its QuickBooks answers only
+        when all of them came: otherwise its orders are not synced now)."""
+        self.state.adopt_batch(batch.absent)
+        if batch.refused is None:
+            self.directory.adopt(batch.directory)
+        return batch
 
     def _not_read(self, bundle: OrderBundle, reason: str, summary: SyncSummary) -> None:
         order_id = bundle.order.id
@@ -224,49 +191,6 @@ class OrderSync:
         summary.failed[order_id] = reason
         with self.state.unit() as uow:
             uow.record_issue("order", order_id, "error", reason)
-
-    def _preload_customers(self, bundles: list[OrderBundle]) -> None:
-        contacts = {b.contact.id: b.contact for b in bundles if b.contact is not None}
-        with self.state.unit() as uow:
-            unlinked = [c for contact_id, c in sorted(contacts.items()) if uow.customer_link(contact_id) is None]
-        self.directory.load_customers(unlinked)
-
-    def _preload_payments(self, bundles: list[OrderBundle]) -> None:
-        """The references of payments not recorded yet, each with its distinct form (engine/payments.py):
-        the executor checks QBO for both before posting."""
-        refs = set()
-        with self.state.unit() as uow:
-            for bundle in bundles:
-                if bundle.payments:
-                    recorded = uow.posted_payment_refs(bundle.order.id)
-                    for p in bundle.payments:
-                        if p.id not in recorded:
-                            full_ref = full_reference(p, self.settings.engine)
-                            refs.update((short_reference(full_ref), distinct_reference(full_ref, p.id)))
-        self.directory.load_payments(refs)
-
-    def _preload_documents(self, bundles: list[OrderBundle]) -> None:
-        """The DocNumbers of orders with no document recorded: before creating one, the executor checks
-        whether QBO holds it already (ours, whose record was lost: adopted; someone else's: held)."""
-        settings = self.settings.engine
-        with self.state.unit() as uow:
-            numbers = [doc_number(b.order.id, b.invoice.id, settings) for b in bundles
-                       if b.invoice is not None and uow.document(b.order.id) is None]
-        self.directory.load_documents(SalesReceipt if settings.posting_mode == "sales_receipt" else Invoice, numbers)
-        # The DocNumbers the orders' refunds would take (engine/refunds.py): a refund whose record was lost
-        # is adopted, another document with its number holds it; checked without a query per refund.
-        self.directory.load_refunds(
-            refund_doc_number(doc_number(b.order.id, b.invoice.id, settings), n) for b in bundles
-            if b.invoice is not None for n in range(1, 1 + sum(1 for p in b.payments if p.is_refund)))
-
-    def _preload_items(self, bundles: list[OrderBundle]) -> None:
-        names, skus = set(), set()
-        for bundle in bundles:
-            asks = item_lookups(bundle, self.settings.engine)
-            names.update(asks.names)
-            skus.update(asks.skus)
-        self.directory.load_items(names, skus)
-        self.directory.check_item_accounts(special_item_accounts(self.settings.engine))
 
     def _one(self, bundle: OrderBundle) -> None:
         """Sync one order, each write its own request."""

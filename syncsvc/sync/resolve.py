@@ -111,6 +111,52 @@ class QboDirectory:
         self._payments_by_ref: dict[str, list] = {}
         self._documents: tuple[type | None, dict[str, list]] = (None, {})
         self._refunds: dict[type, dict[str, list]] = {}
+        # While a directory made by `ahead` reads the next batch: what this one learns meanwhile, replayed
+        # into that one's reads when it is adopted (None: no such directory).
+        self._learnt: list[tuple[str, object]] | None = None
+        self._seen_active: set[str] | None = None  # in a directory made by `ahead`: customers QBO showed active
+
+    # -- the next read batch, looked up ahead ------------------------------------------------
+
+    def ahead(self) -> "QboDirectory":
+        """A directory for the next read batch's bulk reads (`load_*`), to be made in another thread while
+        this one serves the current batch, then `adopt`ed. It knows the items this one knows, and whether
+        the item accounts were checked this cycle. One at a time: a new one replaces the one not adopted."""
+        other = QboDirectory(self.qb)
+        other._items_by_name = dict(self._items_by_name)
+        other._items_by_sku = {sku: list(items) for sku, items in self._items_by_sku.items()}
+        other._items_checked = self._items_checked
+        other._seen_active = set()
+        self._learnt = []
+        return other
+
+    def adopt(self, other: "QboDirectory") -> None:
+        """Take the next read batch's bulk reads from `other` (made by `ahead`), in place of the current
+        batch's, and replay into them what this directory learnt since `other` was made: the customers and
+        payments the current batch created, the customers it reactivated. So they answer as reads made
+        now would: a contact of the next batch finds the customer an order of this one created, a payment
+        the one this batch posted under its reference."""
+        learnt, self._learnt = self._learnt or [], None
+        self._customers = other._customers
+        self._payments_by_ref = other._payments_by_ref
+        self._documents = other._documents
+        self._refunds = other._refunds
+        for name, item in other._items_by_name.items():
+            if self._items_by_name.get(name) is None:  # an item this one created or found stays
+                self._items_by_name[name] = item
+        for sku, items in other._items_by_sku.items():
+            known = self._items_by_sku.setdefault(sku, [])
+            known.extend(item for item in items if all(k.id != item.id for k in known))
+        self._items_checked = self._items_checked or other._items_checked
+        self._inactive_customers = (self._inactive_customers - (other._seen_active or set())) \
+            | other._inactive_customers
+        for kind, what in learnt:
+            if kind == "customer":
+                self._index_customer(what)
+            elif kind == "payment":
+                self._index_payment(what)
+            else:  # "reactivated"
+                self._inactive_customers.discard(what)
 
     # -- customers -----------------------------------------------------------------------
 
@@ -142,6 +188,8 @@ class QboDirectory:
             self._inactive_customers.add(str(customer.Id))
         else:
             self._inactive_customers.discard(str(customer.Id))
+            if self._seen_active is not None:
+                self._seen_active.add(str(customer.Id))
         return qbo_customer(customer)
 
     def _reactivate_customer(self, customer_id: str, why: str) -> None:
@@ -149,6 +197,11 @@ class QboDirectory:
         if customer.Active is False:
             writers.reactivate(self.qb, customer, why)
         self._inactive_customers.discard(customer_id)
+        self._learn("reactivated", customer_id)
+
+    def _learn(self, kind: str, what: object) -> None:
+        if self._learnt is not None:
+            self._learnt.append((kind, what))
 
     def _candidates(self, contact: Contact, asks, index: "_CustomerIndex | None") -> CustomerCandidates:
         if index is not None:
@@ -224,7 +277,11 @@ class QboDirectory:
         index.mark_display_names_searched(names)
 
     def remember_customer(self, customer: QboCustomer) -> None:
-        """A customer we just created: later contacts of this batch must see it as QBO would."""
+        """A customer we just created: later contacts of this batch (and the next) must see it as QBO would."""
+        self._index_customer(customer)
+        self._learn("customer", customer)
+
+    def _index_customer(self, customer: QboCustomer) -> None:
         if self._customers is not None:
             self._customers.add(customer)
 
@@ -277,8 +334,13 @@ class QboDirectory:
         return list(known) if known is not None else lookups.payments_by_ref(self.qb, ref)
 
     def remember_payment(self, payment) -> None:
+        """A payment we just created: a later payment of this batch (and the next) under its reference sees it."""
+        self._index_payment(payment)
+        self._learn("payment", payment)
+
+    def _index_payment(self, payment) -> None:
         known = self._payments_by_ref.get((payment.PaymentRefNum or "").casefold())
-        if known is not None:
+        if known is not None and all(str(p.Id) != str(payment.Id) for p in known):
             known.append(payment)
 
     # -- invoices and sales receipts already in QuickBooks ----------------------------------------

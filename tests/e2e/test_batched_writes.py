@@ -4,9 +4,10 @@ holds its payment with the amounts, a 2500 bad reference is its order's error; t
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from decimal import Decimal
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from quickbooks.objects.base import LinkedTxn
 from quickbooks.objects.invoice import Invoice
@@ -262,3 +263,40 @@ def test_the_next_read_batch_is_read_from_keap_while_this_ones_writes_go_out(wor
     # batch (three values); read ahead, the next batch is read by the first answer of this one's
     # writes, and the third while the second's go out (two).
     assert len(set(keap_calls_at_writes)) == 2, keap_calls_at_writes
+
+
+def test_the_next_read_batchs_quickbooks_reads_go_out_while_this_ones_writes_do(world):
+    # The bulk reads of a read batch (customers, items, payments and documents already in QuickBooks) take
+    # a few rounds of answers; left for the pause between read batches, they delay every batch request
+    # after it, as a Keap read would.
+    shop = Shop(world.keap.store)
+    widget = shop.product(price="10.00")
+    order_ids = []
+    for n in range(20):
+        contact = shop.contact(f"Early{n}", "Reader", f"early{n}@example.com")
+        order_id, invoice_id = shop.order(contact, (widget, "10.00", 1))
+        shop.charge(invoice_id, contact)
+        order_ids.append(order_id)
+    second_batch = sorted(order_ids)[10:]
+    settings = world.settings(batch_size=10)  # two read batches
+    second_batch_read = threading.Event()
+    waited_at_first_write = []
+
+    def note(response, *args, **kwargs):
+        request = response.request
+        body = request.body.decode() if isinstance(request.body, bytes) else request.body or ""
+        text = unquote(request.url) + " " + body
+        if "/query" in request.url and "DocNumber IN" in text and f"'{second_batch[0]}'" in text:
+            second_batch_read.set()
+        elif urlparse(request.url).path.endswith("/batch") and not waited_at_first_write:
+            # The first read batch's first write is answered: hold it here until the second read batch's
+            # documents have been looked up (or give up: they are not looked up before this batch ends).
+            waited_at_first_write.append(second_batch_read.wait(10))
+
+    with open_parts(settings, upgrade_schema=False) as parts:
+        parts.qb.session.hooks["response"].append(note)
+        summary = run_cycle(parts.source, parts.qb, parts.state, settings.sync)
+
+    assert summary.ok and summary.counts["invoices"] == 20 and summary.counts["payments"] == 20, summary.failed
+    assert second_batch_read.is_set()  # the second read batch's documents were looked up, at some point
+    assert waited_at_first_write == [True]
