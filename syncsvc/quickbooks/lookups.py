@@ -91,15 +91,17 @@ def paged(qb, entity_cls, conditions: list[str] | tuple[str, ...] = (), *,
 Query = tuple[type, list[str]]  # (entity class, conditions)
 
 
-def paged_each(qb, queries: list[Query], *, include_inactive: bool = False) -> list[list]:
+def paged_each(qb, queries: list[Query], *, include_inactive: bool = False, spare: int = 0) -> list[list]:
     """Every object each query matches (as `paged`), in the order of `queries`, the queries sent side by
-    side up to the client's in-flight cap: a batch's bulk reads are many IN lists, and while they are
-    out no batch of writes goes. A query's failure is raised once the others are back."""
+    side up to the client's in-flight cap less `spare` (slots left for other requests, such as the batch
+    of writes the reads go out beside): a read batch's bulk reads are many IN lists. A query's failure
+    is raised once the others are back."""
     def run(query: Query) -> list:
         entity_cls, conditions = query
         return list(paged(qb, entity_cls, conditions, include_inactive=include_inactive))
 
-    workers = min(len(queries), getattr(getattr(getattr(qb, "company", None), "settings", None), "max_in_flight", 1))
+    cap = getattr(getattr(getattr(qb, "company", None), "settings", None), "max_in_flight", 1)
+    workers = min(len(queries), cap - spare)
     if workers <= 1:
         return [run(query) for query in queries]
     context = contextvars.copy_context()  # a stop reaches the threads' waits too

@@ -10,6 +10,16 @@ for every new customer); their answers are then read from that index. Items are 
 batch (`Name IN (...)`). Payment methods and accounts are looked up by name;
 a missing payment method is created (QBO companies start with few of them).
 
+The next read batch's bulk reads are made while the current batch writes
+(sync/preload.py), into a directory of their own (`ahead`, which leaves one
+in-flight slot for the batch of writes). When its turn comes the directory
+`adopt`s them, replaying what it learnt since they were made: the customers
+and payments the current batch created (a contact of the next batch matches
+the customer created for its email; a new customer avoids a name just taken;
+a payment's reference finds the payment just posted under it) and the
+customers it reactivated. Items stay known for the whole cycle; one found or
+created by the current batch wins over the next batch's "none".
+
 Inactive records. QBO leaves inactive customers, items and payment methods
 out of every query that does not filter on Active, but their names stay taken
 (a create answers 6240). The rule, as a bookkeeper would expect it:
@@ -115,6 +125,7 @@ class QboDirectory:
         # into that one's reads when it is adopted (None: no such directory).
         self._learnt: list[tuple[str, object]] | None = None
         self._seen_active: set[str] | None = None  # in a directory made by `ahead`: customers QBO showed active
+        self._spare = 0  # in-flight slots its bulk reads leave free (`ahead`: one, for the batch of writes)
 
     # -- the next read batch, looked up ahead ------------------------------------------------
 
@@ -127,6 +138,7 @@ class QboDirectory:
         other._items_by_sku = {sku: list(items) for sku, items in self._items_by_sku.items()}
         other._items_checked = self._items_checked
         other._seen_active = set()
+        other._spare = 1
         self._learnt = []
         return other
 
@@ -238,7 +250,7 @@ class QboDirectory:
             ("FamilyName", {a.family_name for a in asks.values() if a.given_name and a.family_name}),
             ("CompanyName", {a.company_name for a in asks.values() if a.company_name and a.city}),
         ) for chunk in _chunks(sorted(values))]
-        for found in lookups.paged_each(self.qb, queries, include_inactive=True):
+        for found in lookups.paged_each(self.qb, queries, include_inactive=True, spare=self._spare):
             for customer in found:
                 index.add(self._customer(customer))
         # The first display name of contacts still undecided, and of those with a name not matched by email (the
@@ -268,7 +280,8 @@ class QboDirectory:
         # A DisplayName is unique across customers, vendors and employees, inactive ones included.
         queries = [(holder_cls, [_in("DisplayName", chunk)]) for chunk in _chunks(sorted(set(names)))
                    for holder_cls in lookups.DISPLAY_NAME_HOLDERS]
-        for (holder_cls, _), found in zip(queries, lookups.paged_each(self.qb, queries, include_inactive=True)):
+        answers = lookups.paged_each(self.qb, queries, include_inactive=True, spare=self._spare)
+        for (holder_cls, _), found in zip(queries, answers):
             for holder in found:
                 if holder_cls is Customer and customers_are_candidates:
                     index.add(self._customer(holder))
@@ -295,7 +308,7 @@ class QboDirectory:
         wanted_skus = sorted({s for s in skus if s.casefold() not in self._items_by_sku})
         by_name = [(Item, [_in("Name", chunk)]) for chunk in _chunks(wanted)]
         by_sku = [(Item, [_in("Sku", chunk)]) for chunk in _chunks(wanted_skus)]
-        answers = lookups.paged_each(self.qb, by_name + by_sku)
+        answers = lookups.paged_each(self.qb, by_name + by_sku, spare=self._spare)
         for item in (item for found in answers[:len(by_name)] for item in found):
             self._items_by_name[(item.Name or "").casefold()] = qbo_item(item)
         for item in (item for found in answers[len(by_name):] for item in found):
@@ -373,7 +386,7 @@ class QboDirectory:
         wanted = sorted(set(values))
         found: dict[str, list] = {value.casefold(): [] for value in wanted}
         queries = [(entity_cls, [_in(field, chunk)]) for chunk in _chunks(wanted)]
-        for records in lookups.paged_each(self.qb, queries):
+        for records in lookups.paged_each(self.qb, queries, spare=self._spare):
             for record in records:
                 found.setdefault((getattr(record, field) or "").casefold(), []).append(record)
         return found

@@ -265,6 +265,30 @@ def test_the_next_read_batch_is_read_from_keap_while_this_ones_writes_go_out(wor
     assert len(set(keap_calls_at_writes)) == 2, keap_calls_at_writes
 
 
+def _cycle_holding_the_first_write(world, settings, next_batch_first_order: int):
+    """One cycle whose first write's answer is held (up to 10 s) until the DocNumbers of the read batch
+    starting with `next_batch_first_order` have been looked up (the last of a read batch's bulk reads),
+    so the first read batch creates nothing before then; the summary, and whether they were looked up by
+    then."""
+    next_batch_read = threading.Event()
+    waited = []
+
+    def note(response, *args, **kwargs):
+        request = response.request
+        body = request.body.decode() if isinstance(request.body, bytes) else request.body or ""
+        text = unquote(request.url) + " " + body
+        if "/query" in request.url and "DocNumber IN" in text and f"'{next_batch_first_order}'" in text:
+            next_batch_read.set()
+        elif request.method == "POST" and "/query" not in request.url and not waited:
+            waited.append(next_batch_read.wait(10))
+
+    with open_parts(settings, upgrade_schema=False) as parts:
+        parts.qb.session.hooks["response"].append(note)
+        summary = run_cycle(parts.source, parts.qb, parts.state, settings.sync)
+    assert next_batch_read.is_set()  # looked up at some point
+    return summary, waited == [True]
+
+
 def test_the_next_read_batchs_quickbooks_reads_go_out_while_this_ones_writes_do(world):
     # The bulk reads of a read batch (customers, items, payments and documents already in QuickBooks) take
     # a few rounds of answers; left for the pause between read batches, they delay every batch request
@@ -277,26 +301,37 @@ def test_the_next_read_batchs_quickbooks_reads_go_out_while_this_ones_writes_do(
         order_id, invoice_id = shop.order(contact, (widget, "10.00", 1))
         shop.charge(invoice_id, contact)
         order_ids.append(order_id)
-    second_batch = sorted(order_ids)[10:]
-    settings = world.settings(batch_size=10)  # two read batches
-    second_batch_read = threading.Event()
-    waited_at_first_write = []
 
-    def note(response, *args, **kwargs):
-        request = response.request
-        body = request.body.decode() if isinstance(request.body, bytes) else request.body or ""
-        text = unquote(request.url) + " " + body
-        if "/query" in request.url and "DocNumber IN" in text and f"'{second_batch[0]}'" in text:
-            second_batch_read.set()
-        elif urlparse(request.url).path.endswith("/batch") and not waited_at_first_write:
-            # The first read batch's first write is answered: hold it here until the second read batch's
-            # documents have been looked up (or give up: they are not looked up before this batch ends).
-            waited_at_first_write.append(second_batch_read.wait(10))
-
-    with open_parts(settings, upgrade_schema=False) as parts:
-        parts.qb.session.hooks["response"].append(note)
-        summary = run_cycle(parts.source, parts.qb, parts.state, settings.sync)
+    summary, read_during_first_write = _cycle_holding_the_first_write(
+        world, world.settings(batch_size=10), sorted(order_ids)[10])  # two read batches
 
     assert summary.ok and summary.counts["invoices"] == 20 and summary.counts["payments"] == 20, summary.failed
-    assert second_batch_read.is_set()  # the second read batch's documents were looked up, at some point
-    assert waited_at_first_write == [True]
+    assert read_during_first_write
+
+
+def test_a_read_batch_read_ahead_finds_the_customers_the_batch_before_it_created(world):
+    # Its reads went out before the first batch's customers existed; what that batch created meanwhile is
+    # added to them, so its contacts match those customers, and its new customers avoid their names, as
+    # they would read at their turn.
+    shop = Shop(world.keap.store)
+    widget = shop.product(price="10.00")
+    first = [shop.order(shop.contact(first, last, email), (widget, "10.00", 1))[0] for first, last, email in (
+        ("Ann", "Lee", "ann@example.com"), ("Bob", "Ray", "bob@example.com"), ("Pat", "Kim", "pat@example.com"),
+        ("Filler1", "First", "f1@example.com"), ("Filler2", "First", "f2@example.com"))]
+    # The next read batch: another Keap contact with Ann's email, one with Bob's name and no email, and
+    # another Pat Kim (another email: another person).
+    other_pat = shop.contact("Pat", "Kim", "pat.kim@example.com")
+    second = [shop.order(contact, (widget, "10.00", 1))[0] for contact in (
+        shop.contact("Annie", "Lee", "ann@example.com"), shop.contact("Bob", "Ray", ""), other_pat,
+        shop.contact("Filler3", "Second", "s3@example.com"), shop.contact("Filler4", "Second", "s4@example.com"))]
+    assert max(first) < min(second)
+
+    summary, read_during_first_write = _cycle_holding_the_first_write(world, world.settings(batch_size=5),
+                                                                      min(second))
+
+    assert read_during_first_write  # the second batch's reads were made before the first's customers existed
+    assert summary.ok and summary.counts["invoices"] == 10, summary.failed
+    names = sorted(c["DisplayName"] for c in world.qbo.entities(world.realm, "Customer") if "Filler" not in
+                   c["DisplayName"])
+    assert names == ["Ann Lee", "Bob Ray", "Pat Kim", f"Pat Kim ({other_pat})"]
+    assert summary.counts["customers_by_email"] == 1 and summary.counts["customers_by_name"] == 1

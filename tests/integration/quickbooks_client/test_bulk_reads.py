@@ -1,6 +1,6 @@
 """A batch's bulk reads (DocNumbers, payment references, customers) go out side by side, within the
-client's in-flight cap: while they are out no batch of writes can go, and in a backfill each pause
-costs batch-limit time that is not all won back."""
+client's in-flight cap: in a backfill each pause costs batch-limit time that is not all won back. Made
+ahead, beside the previous batch's writes, they leave those writes a slot."""
 
 from __future__ import annotations
 
@@ -28,3 +28,16 @@ def test_bulk_reads_of_many_in_lists_go_side_by_side_within_the_in_flight_cap(sa
     assert {n: [d.Id for d in directory.documents_by_doc_number(Invoice, n)] for n in wanted} == \
         {n: [i] for n, i in wanted.items()}
     assert directory.documents_by_doc_number(Invoice, "1008") == []  # read: none in QuickBooks
+
+
+def test_the_next_read_batchs_bulk_reads_leave_one_slot_for_the_batch_of_writes_they_go_out_beside(
+        sandbox, realm, sqlite_url):
+    # Read ahead while a read batch's writes go out, they must not keep its next batch request waiting for
+    # a slot: in a backfill each batch request waits for the one 39 before it, and a late one delays those after.
+    qb = connect(sandbox, realm, sqlite_url, max_in_flight=3).client()
+    sandbox.configure(realm, latency=0.05)
+    numbers = [str(1000 + n) for n in range(450)]
+
+    QboDirectory(qb).ahead().load_documents(Invoice, numbers)
+
+    assert sandbox.traffic(realm)["peak_in_flight"] == 2
