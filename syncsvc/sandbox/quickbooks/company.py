@@ -30,9 +30,10 @@ SEED_PAYMENT_METHODS = [
 ]
 SEED_ITEMS = ["Services", "Hours"]
 
-# Fields looked up by value on every write (name uniqueness, DocNumber clashes, customer balances); indexed so
-# a company of 100,000 invoices answers them without scanning. Keys are casefolded: callers compare exactly.
-INDEXED_FIELDS = ("Name", "DisplayName", "DocNumber", "CustomerRef")
+# Fields looked up by value on every write (name uniqueness, DocNumber clashes, customer balances) and by the
+# sync's bulk reads (`= ` or `IN` queries, PaymentRefNum too); indexed so a company of 100,000 invoices answers
+# them without scanning. Keys are casefolded: callers compare exactly.
+INDEXED_FIELDS = ("Name", "DisplayName", "DocNumber", "CustomerRef", "PaymentRefNum")
 
 
 class Company:
@@ -106,6 +107,15 @@ class Company:
         """Records of `entity` whose `field` (a ref's value for refs) equals `value`, ignoring case."""
         key = _index_key({field: value}, field)
         ids = self._index[entity, field].get(key, ()) if key is not None else ()
+        return [self.records[entity][record_id] for record_id in sorted(ids, key=_id_key)]
+
+    def having_any(self, entity: str, field: str, values) -> list[dict]:
+        """Records of `entity` whose `field` equals one of `values` as `having` compares, in Id order."""
+        index = self._index.get((entity, field), {})
+        ids = set()
+        for value in values:
+            key = _index_key({field: value}, field)
+            ids.update(index.get(key, ()) if key is not None else ())
         return [self.records[entity][record_id] for record_id in sorted(ids, key=_id_key)]
 
     def _unindex(self, entity: str, record: dict) -> None:

@@ -231,7 +231,7 @@ class QuickBooksApp:
     def _query(self, ctx: WriteContext, text: str) -> dict:
         parsed = qbo_query.parse(text)
         qbo_query.validate(parsed, QUERYABLE)
-        return qbo_query.run(parsed, ctx.company.all(parsed.entity))
+        return qbo_query.run(parsed, qbo_query.candidates(parsed, ctx.company))
 
 
 def _json(status: int, body) -> Response:
