@@ -31,9 +31,10 @@ SEED_PAYMENT_METHODS = [
 SEED_ITEMS = ["Services", "Hours"]
 
 # Fields looked up by value on every write (name uniqueness, DocNumber clashes, customer balances) and by the
-# sync's bulk reads (`= ` or `IN` queries, PaymentRefNum too); indexed so a company of 100,000 invoices answers
+# sync's bulk reads (`=` or `IN` queries: query.candidates); indexed so a company of 100,000 invoices answers
 # them without scanning. Keys are casefolded: callers compare exactly.
-INDEXED_FIELDS = ("Name", "DisplayName", "DocNumber", "CustomerRef", "PaymentRefNum")
+INDEXED_FIELDS = ("Name", "DisplayName", "DocNumber", "CustomerRef", "PaymentRefNum", "PrimaryEmailAddr",
+                  "FamilyName", "CompanyName")
 
 
 class Company:
@@ -187,8 +188,8 @@ class Company:
 
 def _index_key(record: dict, field: str) -> str | None:
     value = record.get(field)
-    if isinstance(value, dict):
-        value = value.get("value")
+    if isinstance(value, dict):  # a Ref by its id, an email by its address (as a query compares them)
+        value = value.get("value", value.get("Address"))
     return None if value is None else str(value).casefold()
 
 

@@ -347,7 +347,7 @@ def validate(query: Query, entities: set[str]) -> None:
 
 def candidates(query: Query, company) -> list[dict]:
     """The records `run` must look at, in Id order: those an `=` or IN condition on an indexed field
-    (company.INDEXED_FIELDS: names, DocNumber, CustomerRef, PaymentRefNum) names, read off the company's
+    (company.INDEXED_FIELDS: names, DocNumber, refs, emails) names, read off the company's
     index, else every record of the entity. The index keys values as `_coerce` compares text (casefolded
     str), and these fields only ever hold text, so the condition, still tested by `run`, keeps the same
     records: a bulk read of a 100,000-invoice company costs what it finds, not a scan and a sort."""

@@ -20,7 +20,11 @@ def company() -> Company:
         company.put("Payment", {"Id": str(n), "PaymentRefNum": f"ref{n % 90}", "TotalAmt": n,
                                 "CustomerRef": {"value": str(n % 5 + 1)}})
     for n in range(1, 60):
-        company.put("Customer", {"Id": str(n), "DisplayName": f"Name {n % 20}'s", "Active": n % 4 != 0})
+        company.put("Customer", {
+            "Id": str(n), "DisplayName": f"Name {n % 20}'s", "Active": n % 4 != 0, "FamilyName": f"Fam{n % 6}",
+            **({"PrimaryEmailAddr": {"Address": f"P{n % 9}@Example.com"}} if n % 5 else {}),
+            **({"CompanyName": f"Co {n % 4}"} if n % 3 else {}),
+        })
     company.remove("Invoice", "17")
     company.put("Invoice", {"Id": "18", "DocNumber": "moved", "TotalAmt": 18})  # re-indexed under its new value
     return company
@@ -35,6 +39,10 @@ def company() -> Company:
     "SELECT * FROM Payment WHERE PaymentRefNum IN ('REF1', 'ref2') MAXRESULTS 1000",
     "SELECT * FROM Customer WHERE DisplayName IN ('name 3\\'s', 'Name 4\\'s', 'Name 5')",
     "SELECT * FROM Customer WHERE Active IN (true, false) AND DisplayName = 'NAME 8\\'s'",
+    "SELECT * FROM Customer WHERE Active IN (true, false) AND PrimaryEmailAddr IN ('p3@example.com', 'P4@EXAMPLE.COM')",
+    "SELECT * FROM Customer WHERE PrimaryEmailAddr = 'p1@example.com'",
+    "SELECT * FROM Customer WHERE Active IN (true, false) AND FamilyName IN ('fam1', 'Fam2', 'Fam9')",
+    "SELECT * FROM Customer WHERE CompanyName IN ('co 0', 'Co 2') AND Active = false",
     "SELECT * FROM Invoice WHERE TotalAmt < 20",
 ])
 def test_an_indexed_query_answers_what_a_scan_answers(company, text):
