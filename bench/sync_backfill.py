@@ -3,6 +3,7 @@
     .venv/bin/python bench/sync_backfill.py                  # 10,000 orders
     .venv/bin/python bench/sync_backfill.py --orders 100000
     .venv/bin/python bench/sync_backfill.py --orders 2000 --real-limits [--time-scale 4] [--qbo-latency 0.25]
+    .venv/bin/python bench/sync_backfill.py --rss-log /tmp/rss.jsonl   # the memory through the run, by phase
 
 Both sandboxes run in a child process (bench/sandboxes.py) so that this
 process holds only the service: its peak RSS and CPU are the service's. The
@@ -28,6 +29,8 @@ per order <= 0.02, CPU <= 8 ms per order, peak memory < 250 MB.
 from __future__ import annotations
 
 import argparse
+import ctypes
+import gc
 import json
 import os
 import re
@@ -35,6 +38,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from collections import Counter
@@ -123,6 +127,239 @@ class RequestTrace:
 
     def __getattr__(self, name):
         return getattr(self._limits, name)
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                 "keepcost")]
+
+
+def _glibc_mallinfo():
+    """glibc's mallinfo2() (every arena summed), or None off glibc 2.33+."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = _MallInfo2
+        return libc.mallinfo2
+    except (OSError, AttributeError):
+        return None
+
+
+_PYMALLOC_LINE = re.compile(r"^(\d+ arenas \* \d+ bytes/arena|# bytes in allocated blocks|# bytes in available blocks|"
+                            r"\d+ unused pools \* \d+ bytes)\s*=\s*([\d,]+)", re.MULTILINE)
+
+
+def pymalloc_stats() -> dict | None:
+    """pymalloc's own arenas (where Python objects of up to 512 bytes live, outside malloc): MB in arenas,
+    in blocks in use, and free in them (available blocks + unused pools), from _PyObject_DebugMallocStats
+    (what sys._debugmallocstats prints) written to a temporary file. About 2 ms; None where it is missing."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.fopen.restype, libc.fopen.argtypes = ctypes.c_void_p, [ctypes.c_char_p, ctypes.c_char_p]
+        libc.fclose.argtypes = [ctypes.c_void_p]
+        stats = ctypes.pythonapi._PyObject_DebugMallocStats
+        stats.argtypes = [ctypes.c_void_p]
+    except (OSError, AttributeError):
+        return None
+    with tempfile.NamedTemporaryFile("r", prefix="pymalloc-") as out:
+        handle = libc.fopen(out.name.encode(), b"w")
+        if not handle:
+            return None
+        try:
+            stats(handle)
+        finally:
+            libc.fclose(handle)
+        found = {label: int(value.replace(",", "")) for label, value in _PYMALLOC_LINE.findall(out.read())}
+    arenas = sum(v for k, v in found.items() if "bytes/arena" in k)
+    unused = sum(v for k, v in found.items() if "unused pools" in k)
+    return {"pymalloc_arenas_mb": round(arenas / 2**20, 1),
+            "pymalloc_used_mb": round(found.get("# bytes in allocated blocks", 0) / 2**20, 1),
+            "pymalloc_free_mb": round((found.get("# bytes in available blocks", 0) + unused) / 2**20, 1)}
+
+
+class MemoryLog:
+    """--rss-log: one JSON line per sample, every `every` seconds (a thread) and at each phase change seen
+    by SourceProbe and by ReadAhead.next. A sample: seconds since the sync started, the phase (what the
+    source was last asked: the deleted-orders check, the order / invoice / payment scans with the records
+    they have yielded, read batch N), the read batches read and handed over to posting, QBO batch requests
+    sent, the process RSS (/proc/self/statm), pymalloc's blocks in use (sys.getallocatedblocks), gc's
+    generation counts and glibc malloc's bytes in use, free inside its arenas and mmapped (mallinfo2; Python
+    objects of up to 512 bytes live in pymalloc's own arenas, not in these). Cheap: about 0.1 ms a sample."""
+
+    def __init__(self, path: str, every: float, counter: "CallCounter") -> None:
+        self._file = open(path, "w")
+        self._every = every
+        self._counter = counter
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._mallinfo = _glibc_mallinfo()
+        self._started = time.perf_counter()
+        self._thread: threading.Thread | None = None
+        self.phase = "start"
+        self.scanned = 0  # records the current scan has yielded
+        self.read_batches = 0  # orders_by_ids calls started (in the read-ahead thread)
+        self.handed_batches = 0  # ReadAhead.next() calls answered (the batch posting now)
+        self.samples: list[dict] = []
+        # With --tracemalloc: the Python heap at the moments the report compares (see heap_changes).
+        self.snapshots: dict[str, tracemalloc.Snapshot] = {}
+
+    def start(self) -> None:
+        self._started = time.perf_counter()
+        self.sample("start")
+        self._thread = threading.Thread(target=self._run, name="rss-log", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.sample("end")
+        self._file.close()
+
+    def enter(self, phase: str) -> None:
+        self.sample(f"leaving {self.phase}")
+        if phase == "Keap client open":
+            self.snapshot("before the scans")
+        elif phase == "read batch 1":
+            self.snapshot("after the scans")
+        self.phase, self.scanned = phase, 0
+
+    def snapshot(self, name: str) -> None:
+        if tracemalloc.is_tracing():
+            self.snapshots[name] = tracemalloc.take_snapshot().filter_traces(
+                [tracemalloc.Filter(False, tracemalloc.__file__)])
+
+    def heap_changes(self, shown: int = 10) -> list[str]:
+        """With --tracemalloc: what the scans left on the heap (from the Keap client's opening to the first
+        read batch), and what grew from the second read batch's handover to the last one's (at a handover
+        the next read has only just started: memory that grows with the account while the batches run), the
+        largest source lines first."""
+        lines = []
+        pairs = [("the scans held", "before the scans", "after the scans"),
+                 ("grew over the read batches", "batch 2 handed", "last batch handed")]
+        for title, before, after in pairs:
+            if before in self.snapshots and after in self.snapshots:
+                stats = self.snapshots[after].compare_to(self.snapshots[before], "lineno")
+                total = sum(stat.size_diff for stat in stats)
+                lines.append(f"{title} ({before} -> {after}): {total / 2**20:+.1f} MB in all")
+                lines += [f"  {stat}" for stat in stats[:shown]]
+        return lines
+
+    def sample(self, event: str = "") -> dict:
+        with self._lock:
+            row = {"t": round(time.perf_counter() - self._started, 2), "event": event, "phase": self.phase,
+                   "scanned": self.scanned, "read_batches": self.read_batches,
+                   "handed_batches": self.handed_batches, "qbo_batches": self._counter.qbo.get("POST batch", 0),
+                   "rss_mb": round(rss_mb(), 1), "py_blocks": sys.getallocatedblocks(), "gc": list(gc.get_count())}
+            row.update(pymalloc_stats() or {})
+            if self._mallinfo is not None:
+                info = self._mallinfo()
+                row.update(malloc_used_mb=round(info.uordblks / 2**20, 1), malloc_free_mb=round(info.fordblks / 2**20, 1),
+                           malloc_mmapped_mb=round(info.hblkhd / 2**20, 1))
+            if tracemalloc.is_tracing():
+                row["heap_mb"] = round(tracemalloc.get_traced_memory()[0] / 2**20, 1)
+            self._file.write(json.dumps(row) + "\n")
+            self._file.flush()
+            self.samples.append(row)
+            return row
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            self.sample()
+
+    def summary(self) -> list[str]:
+        """RSS at the end of each phase (the scans, then every read batch) and its highest, for the report."""
+        lines, by_phase = [], {}
+        for row in self.samples:
+            key = row["phase"]
+            if key.startswith("read batch"):
+                key = "read batches"
+            entry = by_phase.setdefault(key, {"first": row, "last": row, "peak": row})
+            entry["last"] = row
+            if row["rss_mb"] > entry["peak"]["rss_mb"]:
+                entry["peak"] = row
+        for phase, entry in by_phase.items():
+            first, last, peak = entry["first"], entry["last"], entry["peak"]
+            lines.append(f"{phase}: {first['t']:.0f}-{last['t']:.0f} s, RSS {first['rss_mb']:.0f} -> "
+                         f"{last['rss_mb']:.0f} MB (peak {peak['rss_mb']:.0f} at {peak['t']:.0f} s), pymalloc "
+                         f"blocks {first['py_blocks']:,} -> {last['py_blocks']:,}"
+                         + (f", pymalloc arenas {first['pymalloc_arenas_mb']:.0f} -> {last['pymalloc_arenas_mb']:.0f} MB "
+                            f"({last['pymalloc_used_mb']:.0f} in use)" if "pymalloc_arenas_mb" in first else "")
+                         + (f", malloc in use {first['malloc_used_mb']:.0f} -> {last['malloc_used_mb']:.0f} MB, "
+                            f"free {last['malloc_free_mb']:.0f} MB" if "malloc_used_mb" in first else ""))
+        return lines
+
+
+class SourceProbe:
+    """The cycle's OrderSource with each call named in the MemoryLog: which phase the sync is in."""
+
+    _SCANS = {"orders_changed_since": "scan orders", "invoices_changed_since": "scan invoices",
+              "payments_since": "scan payments (by date)", "payments_after_id": "scan payments (by id)"}
+
+    def __init__(self, source, log: MemoryLog) -> None:
+        self._source = source
+        self._log = log
+
+    def __getattr__(self, name):
+        attribute = getattr(self._source, name)
+        if not callable(attribute):
+            return attribute
+        if name in self._SCANS:
+            return lambda *args, **kwargs: self._scan(self._SCANS[name], attribute(*args, **kwargs))
+        if name == "orders_by_ids":
+            def orders_by_ids(*args, **kwargs):
+                self._log.read_batches += 1
+                self._log.enter(f"read batch {self._log.read_batches}")
+                return attribute(*args, **kwargs)
+            return orders_by_ids
+        if name in ("existing_order_ids", "invoices_by_ids") and not self._log.read_batches:
+            def before_batches(*args, **kwargs):
+                self._log.enter(name)
+                return attribute(*args, **kwargs)
+            return before_batches
+        return attribute
+
+    def _scan(self, phase: str, records):
+        self._log.enter(phase)
+        for record in records:
+            self._log.scanned += 1
+            yield record
+        self._log.sample(f"{phase} done ({self._log.scanned:,} records)")
+
+
+@contextmanager
+def counting_handovers(log: MemoryLog):
+    """Counts ReadAhead.next() (a read batch handed over to posting) in the MemoryLog while the sync runs;
+    nothing when the sync has no ReadAhead where this looks (syncsvc.sync.ahead, then .bundles)."""
+    import importlib
+
+    read_ahead = None
+    for module in ("syncsvc.sync.ahead", "syncsvc.sync.bundles"):
+        try:
+            read_ahead = getattr(importlib.import_module(module), "ReadAhead", None)
+        except ImportError:
+            continue
+        if read_ahead is not None:
+            break
+    if read_ahead is None:
+        yield
+        return
+    original = read_ahead.next
+
+    def next_batch(reads, *args, **kwargs):
+        taken = original(reads, *args, **kwargs)
+        log.handed_batches += 1
+        log.sample(f"batch {log.handed_batches} handed to posting")
+        if log.handed_batches == 2:
+            log.snapshot("batch 2 handed")
+        elif log.handed_batches > 2:
+            log.snapshot("last batch handed")  # replaced at each handover: the last one stays
+        return taken
+    read_ahead.next = next_batch
+    try:
+        yield
+    finally:
+        read_ahead.next = original
 
 
 def union_seconds(intervals) -> float:
@@ -228,13 +465,24 @@ def prepare_state(info: dict, database_url: str) -> None:
                   cipher=TokenCipher(PASSPHRASE)).save(token_set_from_response(info["tokens"]))
 
 
-def run_backfill(settings, counter: CallCounter, traces: list):
+def run_backfill(settings, counter: CallCounter, traces: list, memory: MemoryLog | None = None):
     """One cycle, wired like syncsvc.sync.wiring.open_parts, with counting hooks on both clients and the
-    QBO requests traced (appended to `traces`)."""
+    QBO requests traced (appended to `traces`); with `memory`, the source's calls and the read batches
+    handed over are named in it."""
     from syncsvc.infusionsoft.client import InfusionsoftClient
     from syncsvc.quickbooks.client import open_company
     from syncsvc.sync.cycle import run_cycle
     from syncsvc.sync.wiring import state_store
+
+    def cycle(source):
+        if memory is None:
+            return run_cycle(source, qb, state, settings.sync)
+        memory.enter("Keap client open")
+        with counting_handovers(memory):
+            try:
+                return run_cycle(SourceProbe(source, memory), qb, state, settings.sync)
+            finally:
+                memory.enter("cycle done (Keap client still open)")
 
     state = state_store(settings)
     company = open_company(settings)
@@ -248,7 +496,7 @@ def run_backfill(settings, counter: CallCounter, traces: list):
         try:
             with KeapRestClient.from_settings(settings) as keap:
                 try:
-                    return run_cycle(keap.source, qb, state, settings.sync)
+                    return cycle(keap.source)
                 finally:
                     counter.keap.update(keap.caller.calls_by_operation)
         finally:
@@ -257,7 +505,7 @@ def run_backfill(settings, counter: CallCounter, traces: list):
                         event_hooks={"request": [counter.keap_request]})
     try:
         with InfusionsoftClient.from_settings(settings, http=http) as keap:
-            return run_cycle(keap.source, qb, state, settings.sync)
+            return cycle(keap.source)
     finally:
         http.close()
         state.engine.dispose()
@@ -302,6 +550,11 @@ def main() -> int:
     parser.add_argument("--tracemalloc", action="store_true",
                         help="also report the Python-heap peak and what the sync still holds at its end "
                              "(slows the sync down about 2x)")
+    parser.add_argument("--rss-log", metavar="PATH",
+                        help="write the process's memory as JSON lines to PATH: every --rss-every seconds and at "
+                             "each phase change (the scans, every read batch), and summarize it per phase")
+    parser.add_argument("--rss-every", type=float, default=1.0, metavar="SECONDS",
+                        help="with --rss-log: seconds between samples (default 1)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object as well")
     args = parser.parse_args()
     if args.time_scale <= 0:
@@ -324,10 +577,17 @@ def main() -> int:
             rss_before = rss_mb()
             if args.tracemalloc:
                 tracemalloc.start()
+            memory = MemoryLog(args.rss_log, args.rss_every, counter) if args.rss_log else None
             print(f"Account generated in {info['generated_seconds']} s; syncing...", flush=True)
             started = time.perf_counter()
             cpu_started = time.process_time()
-            summary = run_backfill(settings, counter, traces)
+            if memory is not None:
+                memory.start()
+            try:
+                summary = run_backfill(settings, counter, traces, memory)
+            finally:
+                if memory is not None:
+                    memory.stop()
             ended = time.perf_counter()
             cpu_seconds = time.process_time() - cpu_started
             heap_peak = tracemalloc.get_traced_memory()[1] / 2**20 if args.tracemalloc else None
@@ -344,6 +604,10 @@ def main() -> int:
                               rss_before, peak, heap_peak, held, load)
     figures["commit"] = version
     print_report(figures, summary, counter)
+    if memory is not None:
+        print(f"  memory by phase (--rss-log {args.rss_log}):")
+        for line in memory.summary() + memory.heap_changes():
+            print(f"    {line}")
     if args.json:
         print(json.dumps(figures, default=str))
     return 0 if summary.ok else 1
