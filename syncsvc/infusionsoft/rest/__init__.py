@@ -5,3 +5,7 @@ record into the SDK's models; convert.py turns them into the engine's records;
 references.py decides the merchant reference; source.py is RestOrderSource;
 client.py wires them from settings (KeapRestClient).
 """
+
+from syncsvc.infusionsoft.rest import sdk as _sdk
+
+_sdk.install()  # before anything imports the SDK: only the models syncsvc uses are built (sdk.py)
