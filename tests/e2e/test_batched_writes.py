@@ -22,19 +22,25 @@ from syncsvc.sync.wiring import open_parts
 from .shop import Shop
 
 
+def _paid_orders(shop: Shop, product: int, price: str, count: int, family: str) -> list[tuple[int, int]]:
+    """`count` orders of one `product` each, by as many new contacts (family name `family`), each paid by
+    card; their (order id, contact id)."""
+    orders = []
+    for n in range(count):
+        contact = shop.contact(f"Buyer{n}", family, f"{family.lower()}{n}@example.com")
+        order_id, invoice_id = shop.order(contact, (product, price, 1))
+        shop.charge(invoice_id, contact)
+        orders.append((order_id, contact))
+    return orders
+
+
 def _thirty_orders(world):
     shop = Shop(world.keap.store)
     widget = shop.product(price="40.00")
     warm_up = shop.contact("Warm", "Up", "warm@example.com")
     shop.order(warm_up, (widget, "40.00", 1))
     assert world.cycle().ok  # the item exists in QuickBooks now: the 30 orders below create no item
-    orders = []
-    for n in range(30):
-        contact = shop.contact(f"Buyer{n}", "Batch", f"buyer{n}@example.com")
-        order_id, invoice_id = shop.order(contact, (widget, "40.00", 1))
-        shop.charge(invoice_id, contact)
-        orders.append((order_id, contact))
-    return orders
+    return _paid_orders(shop, widget, "40.00", 30, "Batch")
 
 
 def _bookkeepers_invoice(qb, doc_number: str, customer_id: str, item_id: str) -> None:
@@ -203,12 +209,7 @@ def test_orders_wait_for_a_new_item_only_until_it_exists(world):
     # whole of that order (its customer, invoice and payment): then all go in full batches together.
     shop = Shop(world.keap.store)
     widget = shop.product(name="Brand-new widget", sku="NEW-1", price="40.00")
-    orders = []
-    for n in range(30):
-        contact = shop.contact(f"Buyer{n}", "Fresh", f"fresh{n}@example.com")
-        order_id, invoice_id = shop.order(contact, (widget, "40.00", 1))
-        shop.charge(invoice_id, contact)
-        orders.append(order_id)
+    _paid_orders(shop, widget, "40.00", 30, "Fresh")
     summary, sent = _cycle_counting_writes(world)
 
     assert summary.ok and summary.counts["invoices"] == 30 and summary.counts["payments"] == 30, summary.failed
@@ -241,11 +242,7 @@ def test_the_next_read_batch_is_read_from_keap_while_this_ones_writes_go_out(wor
     # A pause between read batches delays every batch request after it (each waits for the one 39
     # before it to be a minute old), so the next batch's Keap reads are not left for the pause.
     shop = Shop(world.keap.store)
-    widget = shop.product(price="10.00")
-    for n in range(30):
-        contact = shop.contact(f"Reader{n}", "Ahead", f"ahead{n}@example.com")
-        _, invoice_id = shop.order(contact, (widget, "10.00", 1))
-        shop.charge(invoice_id, contact)
+    _paid_orders(shop, shop.product(price="10.00"), "10.00", 30, "Ahead")
     settings = world.settings(batch_size=10)  # three read batches
     world.qbo.configure(world.realm, latency=0.2)  # each round's answer takes long enough to read meanwhile
     keap_calls_at_writes = []
@@ -294,13 +291,7 @@ def test_the_next_read_batchs_quickbooks_reads_go_out_while_this_ones_writes_do(
     # a few rounds of answers; left for the pause between read batches, they delay every batch request
     # after it, as a Keap read would.
     shop = Shop(world.keap.store)
-    widget = shop.product(price="10.00")
-    order_ids = []
-    for n in range(20):
-        contact = shop.contact(f"Early{n}", "Reader", f"early{n}@example.com")
-        order_id, invoice_id = shop.order(contact, (widget, "10.00", 1))
-        shop.charge(invoice_id, contact)
-        order_ids.append(order_id)
+    order_ids = [order_id for order_id, _ in _paid_orders(shop, shop.product(price="10.00"), "10.00", 20, "Early")]
 
     summary, read_during_first_write = _cycle_holding_the_first_write(
         world, world.settings(batch_size=10), sorted(order_ids)[10])  # two read batches
