@@ -23,8 +23,9 @@ Orders and invoices
   `payment_plan` key = no plan); one without it is read with
   GET /orders/{id} (`order_detail_reads` counts these; a 404 there means the
   order was deleted in between, and it is left out like any deleted order).
-- Every order read fills an invoice <-> order map (two ints per order), so
-  payments and invoice lookups can name both without another call.
+- Every order read fills an invoice <-> order map (two ints per order, in
+  compact.py's IntMap: 16 bytes an entry, not a dict's 100), so payments and
+  invoice lookups can name both without another call.
   `invoices_by_ids` for an invoice never seen reads `filter=invoice_id==X`,
   one call per id (Keap has no list form): fine for a few, not for backfills.
 - Orders Keap's own QuickBooks integration created (source_type QUICKBOOKS)
@@ -52,7 +53,9 @@ Payments
   field), and matched on payment_id; unsuccessful ones (declines) are
   ignored. A payment without payment_time has no window: it keeps only its
   own external_transaction_id. Payments made between the earliest and the latest payment of a
-  window already read are not read again (`_Window`).
+  window already read are not read again (`_Window`): what every window said
+  is kept for the run (compact.py's TransactionsByPayment, about 16 bytes
+  and the reference's own an entry).
 
 Contacts are read with `fields=` the properties convert.py uses; products by
 `product_ids==`. REST v2 has no invoice items (`invoice_items_for_invoices`
@@ -85,6 +88,7 @@ from syncsvc.infusionsoft.records import (
 )
 from syncsvc.infusionsoft.rest import convert, references
 from syncsvc.infusionsoft.rest.caller import RestCaller, RestNotFound
+from syncsvc.infusionsoft.rest.compact import IntMap, TransactionsByPayment
 from syncsvc.infusionsoft.rest.convert import Account, identifier
 from syncsvc.infusionsoft.rest.tolerant import load, record_name
 
@@ -107,12 +111,13 @@ class RestOrderSource:
         # GET /orders/{id} calls made because a listed order came without its items.
         self.order_detail_reads = 0
         self._batch: dict[int, _ReadOrder] = {}
-        self._invoice_of_order: dict[int, int] = {}
-        self._order_of_invoice: dict[int, int] = {}
+        # Kept for the whole run, for every order and payment read: compact (compact.py).
+        self._invoice_of_order = IntMap()
+        self._order_of_invoice = IntMap()
         self._refund_ids: set[str] = set()  # payments some other payment names as its refund
         self._refunded_by: dict[str, str] = {}  # refund payment id -> the payment it refunds
         self._transaction_windows: list[_Window] = []
-        self._transactions: dict[str, references.PaymentTransactions] = {}
+        self._transactions = TransactionsByPayment()
 
     # -- orders and invoices -------------------------------------------------------------------
 
@@ -320,7 +325,7 @@ class RestOrderSource:
             ))
         return records
 
-    def _transactions_for(self, payments: Sequence[SdkPayment]) -> dict[str, references.PaymentTransactions]:
+    def _transactions_for(self, payments: Sequence[SdkPayment]) -> TransactionsByPayment:
         """What the transactions say about these payments; reads one window when something is unknown."""
         times = [_aware(p.payment_time) for p in payments
                  if references.needs_transactions(p) and p.payment_time is not None]
