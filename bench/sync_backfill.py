@@ -74,6 +74,10 @@ class CallCounter:
         self.qbo: Counter = Counter()
         self.batch_items: Counter = Counter()  # operations inside batch requests, by operation and entity
         self.batch_sizes: Counter = Counter()  # batch requests by their number of operations
+        # With --rss-log: records QBO's query answers carried, by entity (what the bulk reads bring in).
+        self.count_rows = False
+        self.qbo_rows: Counter = Counter()
+        self.rows_lock = threading.Lock()  # answers come in on several threads
 
     def keap_request(self, request: httpx.Request) -> None:
         found = _METHOD.search(request.content or b"")
@@ -88,12 +92,28 @@ class CallCounter:
             body = request.body.decode() if isinstance(request.body, bytes) else (request.body or "")
             found = _QUERY_ENTITY.search(body) or _QUERY_ENTITY.search(request.url)
             kind = f"query {found.group(1) if found else '?'}"
+            if self.count_rows:
+                self._count_rows(response)
         else:
             entity = path.rstrip("/").split("/")[-1] if request.method == "POST" else path.split("/")[-2]
             kind = f"{request.method} {entity}"
             if kind == "POST batch":
                 self._count_batch_items(request.body)
         self.qbo[kind] += 1
+
+    def _count_rows(self, response) -> None:
+        try:
+            answer = response.json().get("QueryResponse") or {}
+        except ValueError:
+            return
+        with self.rows_lock:
+            for entity, rows in answer.items():
+                if isinstance(rows, list):
+                    self.qbo_rows[entity] += len(rows)
+
+    def rows_read(self) -> dict:
+        with self.rows_lock:
+            return dict(self.qbo_rows)
 
     def _count_batch_items(self, body) -> None:
         try:
@@ -152,7 +172,8 @@ _PYMALLOC_LINE = re.compile(r"^(\d+ arenas \* \d+ bytes/arena|# bytes in allocat
 def pymalloc_stats() -> dict | None:
     """pymalloc's own arenas (where Python objects of up to 512 bytes live, outside malloc): MB in arenas,
     in blocks in use, and free in them (available blocks + unused pools), from _PyObject_DebugMallocStats
-    (what sys._debugmallocstats prints) written to a temporary file. About 2 ms; None where it is missing."""
+    (what sys._debugmallocstats prints) written to a temporary file. About 2 ms; None where it is missing or
+    says nothing (with tracemalloc on)."""
     try:
         libc = ctypes.CDLL("libc.so.6")
         libc.fopen.restype, libc.fopen.argtypes = ctypes.c_void_p, [ctypes.c_char_p, ctypes.c_char_p]
@@ -170,6 +191,8 @@ def pymalloc_stats() -> dict | None:
         finally:
             libc.fclose(handle)
         found = {label: int(value.replace(",", "")) for label, value in _PYMALLOC_LINE.findall(out.read())}
+    if not any("bytes/arena" in k for k in found):
+        return None  # nothing printed: pymalloc is not the allocator in use (as under tracemalloc's hooks)
     arenas = sum(v for k, v in found.items() if "bytes/arena" in k)
     unused = sum(v for k, v in found.items() if "unused pools" in k)
     return {"pymalloc_arenas_mb": round(arenas / 2**20, 1),
@@ -250,6 +273,7 @@ class MemoryLog:
             row = {"t": round(time.perf_counter() - self._started, 2), "event": event, "phase": self.phase,
                    "scanned": self.scanned, "read_batches": self.read_batches,
                    "handed_batches": self.handed_batches, "qbo_batches": self._counter.qbo.get("POST batch", 0),
+                   "qbo_rows_read": self._counter.rows_read(),
                    "rss_mb": round(rss_mb(), 1), "py_blocks": sys.getallocatedblocks(), "gc": list(gc.get_count())}
             row.update(pymalloc_stats() or {})
             if self._mallinfo is not None:
@@ -287,6 +311,18 @@ class MemoryLog:
                             f"({last['pymalloc_used_mb']:.0f} in use)" if "pymalloc_arenas_mb" in first else "")
                          + (f", malloc in use {first['malloc_used_mb']:.0f} -> {last['malloc_used_mb']:.0f} MB, "
                             f"free {last['malloc_free_mb']:.0f} MB" if "malloc_used_mb" in first else ""))
+        handovers = [row for row in self.samples if "handed to posting" in row["event"]]
+        if handovers:  # what QBO's query answers carried between handovers: the bulk reads of a read batch
+            before: dict = {}
+            reads = []
+            for row in handovers + [self.samples[-1]]:
+                now = row.get("qbo_rows_read", {})
+                reads.append(", ".join(f"{k} {now.get(k, 0) - before.get(k, 0):,}" for k in sorted(now)
+                                       if now.get(k, 0) != before.get(k, 0)) or "-")
+                before = now
+            lines.append("QBO records in query answers, #N up to the Nth handover since the one before (read batch "
+                         "N's bulk reads, ahead, and the queries posting batch N-1 made; the last: to the end): "
+                         + "; ".join(f"#{n} {text}" for n, text in enumerate(reads, start=1)))
         return lines
 
 
@@ -578,6 +614,7 @@ def main() -> int:
             if args.tracemalloc:
                 tracemalloc.start()
             memory = MemoryLog(args.rss_log, args.rss_every, counter) if args.rss_log else None
+            counter.count_rows = memory is not None
             print(f"Account generated in {info['generated_seconds']} s; syncing...", flush=True)
             started = time.perf_counter()
             cpu_started = time.process_time()
