@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextvars
 import re
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.employee import Employee
@@ -82,8 +82,10 @@ def paged(qb, entity_cls, conditions: list[str] | tuple[str, ...] = (), *,
     start = 1
     while True:
         page = entity_cls.query(select(entity_cls, conditions, start=start, page_size=page_size), qb=qb)
+        full = len(page) == page_size
         yield from page
-        if len(page) < page_size:
+        del page  # not held while the next page is read: the caller may have kept only a part of each object
+        if not full:
             return
         start += page_size
 
@@ -91,14 +93,18 @@ def paged(qb, entity_cls, conditions: list[str] | tuple[str, ...] = (), *,
 Query = tuple[type, list[str]]  # (entity class, conditions)
 
 
-def paged_each(qb, queries: list[Query], *, include_inactive: bool = False, spare: int = 0) -> list[list]:
+def paged_each(qb, queries: list[Query], *, include_inactive: bool = False, spare: int = 0,
+               keep: Callable[[Any], Any] | None = None) -> list[list]:
     """Every object each query matches (as `paged`), in the order of `queries`, the queries sent side by
     side up to the client's in-flight cap less `spare` (slots left for other requests, such as the batch
-    of writes the reads go out beside): a read batch's bulk reads are many IN lists. A query's failure
-    is raised once the others are back."""
+    of writes the reads go out beside): a read batch's bulk reads are many IN lists. `keep(object)`: what
+    to keep of each, taken as each page comes, so that a query matching many records (customers by a
+    common family name in a large company) holds one page of python-quickbooks objects at a time, not
+    all of them. A query's failure is raised once the others are back."""
     def run(query: Query) -> list:
         entity_cls, conditions = query
-        return list(paged(qb, entity_cls, conditions, include_inactive=include_inactive))
+        found = paged(qb, entity_cls, conditions, include_inactive=include_inactive)
+        return list(found) if keep is None else [keep(record) for record in found]
 
     cap = getattr(getattr(getattr(qb, "company", None), "settings", None), "max_in_flight", 1)
     workers = min(len(queries), cap - spare)

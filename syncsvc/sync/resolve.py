@@ -62,7 +62,7 @@ revenue.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Iterable, Mapping
 
 from quickbooks.objects.account import Account
@@ -196,13 +196,19 @@ class QboDirectory:
 
     def _customer(self, customer) -> QboCustomer:
         """A customer QBO answered with, noting whether it is inactive."""
-        if customer.Active is False:
-            self._inactive_customers.add(str(customer.Id))
+        return self._seen(_Seen.of(customer)).customer
+
+    def _seen(self, seen: "_Seen") -> "_Seen":
+        """Note whether a customer QBO answered with is inactive."""
+        if seen.customer is None:
+            return seen
+        if seen.inactive:
+            self._inactive_customers.add(seen.customer.id)
         else:
-            self._inactive_customers.discard(str(customer.Id))
+            self._inactive_customers.discard(seen.customer.id)
             if self._seen_active is not None:
-                self._seen_active.add(str(customer.Id))
-        return qbo_customer(customer)
+                self._seen_active.add(seen.customer.id)
+        return seen
 
     def _reactivate_customer(self, customer_id: str, why: str) -> None:
         customer = Customer.get(customer_id, qb=self.qb)
@@ -250,9 +256,9 @@ class QboDirectory:
             ("FamilyName", {a.family_name for a in asks.values() if a.given_name and a.family_name}),
             ("CompanyName", {a.company_name for a in asks.values() if a.company_name and a.city}),
         ) for chunk in _chunks(sorted(values))]
-        for found in lookups.paged_each(self.qb, queries, include_inactive=True, spare=self._spare):
-            for customer in found:
-                index.add(self._customer(customer))
+        for found in lookups.paged_each(self.qb, queries, include_inactive=True, spare=self._spare, keep=_Seen.of):
+            for seen in found:
+                index.add(self._seen(seen).customer)
         # The first display name of contacts still undecided, and of those with a name not matched by email (the
         # name rule matches a customer holding only that DisplayName too, as the per-contact lookup does).
         undecided = [
@@ -280,13 +286,13 @@ class QboDirectory:
         # A DisplayName is unique across customers, vendors and employees, inactive ones included.
         queries = [(holder_cls, [_in("DisplayName", chunk)]) for chunk in _chunks(sorted(set(names)))
                    for holder_cls in lookups.DISPLAY_NAME_HOLDERS]
-        answers = lookups.paged_each(self.qb, queries, include_inactive=True, spare=self._spare)
-        for (holder_cls, _), found in zip(queries, answers):
-            for holder in found:
-                if holder_cls is Customer and customers_are_candidates:
-                    index.add(self._customer(holder))
+        answers = lookups.paged_each(self.qb, queries, include_inactive=True, spare=self._spare, keep=_Seen.of)
+        for found in answers:
+            for seen in found:
+                if seen.customer is not None and customers_are_candidates:
+                    index.add(self._seen(seen).customer)
                 else:
-                    index.mark_display_name_taken(holder.DisplayName or "")
+                    index.mark_display_name_taken(seen.display_name)
         index.mark_display_names_searched(names)
 
     def remember_customer(self, customer: QboCustomer) -> None:
@@ -486,6 +492,22 @@ class QboDirectory:
                 found = writers.reactivate(self.qb, found, "payments posted with this payment method need it")
             self._payment_methods[key] = str(found.Id)
         return self._payment_methods[key]
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """What a bulk read keeps of a customer, vendor or employee QBO answered with (not the python-quickbooks
+    object, which is ten times its size): the customer as the rules see it (None for a vendor or
+    employee), its DisplayName, and whether it is inactive."""
+
+    customer: QboCustomer | None
+    display_name: str
+    inactive: bool
+
+    @classmethod
+    def of(cls, holder) -> "_Seen":
+        customer = qbo_customer(holder) if isinstance(holder, Customer) else None
+        return cls(customer, holder.DisplayName or "", holder.Active is False)
 
 
 class _CustomerIndex:

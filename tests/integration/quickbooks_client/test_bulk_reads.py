@@ -41,3 +41,42 @@ def test_the_next_read_batchs_bulk_reads_leave_one_slot_for_the_batch_of_writes_
     QboDirectory(qb).ahead().load_documents(Invoice, numbers)
 
     assert sandbox.traffic(realm)["peak_in_flight"] == 2
+
+
+def test_a_bulk_customer_read_matching_thousands_holds_a_page_of_quickbooks_objects_at_a_time(
+        sandbox, realm, sqlite_url, monkeypatch):
+    # In a large company a read batch's family names match thousands of customers (every Murphy): a
+    # python-quickbooks Customer is ten times what the rules need of it, so only what they need is kept
+    # of each page as it comes, and memory does not grow with the company.
+    import weakref
+
+    from quickbooks.objects.batchrequest import BatchOperation
+    from quickbooks.objects.customer import Customer
+
+    from syncsvc.infusionsoft.records import Contact
+    from syncsvc.quickbooks.batch import send_batch
+
+    qb = connect(sandbox, realm, sqlite_url, requests_per_minute=10**6, batch_requests_per_minute=10**6).client()
+    sandbox.configure(realm, requests_per_minute=10**6, batch_requests_per_minute=10**6)
+    murphys = [customer(f"Grace Murphy ({n})", "Grace", "Murphy", email=f"grace{n}@example.com") for n in range(2_100)]
+    for start in range(0, len(murphys), 30):
+        assert not send_batch(qb, BatchOperation.CREATE, murphys[start:start + 30]).failed
+    alive, peak = weakref.WeakSet(), [0]
+    original_init = Customer.__init__
+
+    def counted_init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        alive.add(self)
+        peak[0] = max(peak[0], len(alive))
+
+    monkeypatch.setattr(Customer, "__init__", counted_init)
+    contact = Contact(id=7, first_name="Grace", last_name="Murphy", email="grace1500@example.com", company="",
+                      city="", state="", postal_code="", country="", street1="", street2="", phone="")
+
+    directory = QboDirectory(qb)
+    directory.load_customers([contact])  # by email (one) and by family name (all 2,100: three pages)
+
+    assert peak[0] <= 1_000 + 30, peak[0]  # a page of 1,000 (and the few of another query), not 2,100
+    matched = directory.resolve_customer(contact, None)
+    assert matched.rule == "email"
+    assert Customer.get(matched.customer_id, qb=qb).PrimaryEmailAddr.Address == "grace1500@example.com"
