@@ -153,9 +153,9 @@ def resolve_customer(contact: Contact, found: CustomerCandidates, link: str | No
             return Matched(matches[0].id, rule)
         if matches:
             return Ambiguous(rule, tuple(sorted(matches, key=lambda c: c.id)), contact.id)
-    taken = {_norm(name) for name in found.taken_display_names}
+    taken = {normalized(name) for name in found.taken_display_names}
     for name in display_name_options(contact):
-        if _norm(name) not in taken:
+        if normalized(name) not in taken:
             return Create(new_customer_draft(contact, name), CREATED_OTHER_EMAIL if other_person else "created")
     return Ambiguous("display_name", (), contact.id)
 
@@ -204,40 +204,41 @@ def _base_display_name(contact: Contact) -> str:
     return f"Infusionsoft contact {contact.id}"
 
 
-def _norm(value: str) -> str:
+def normalized(value: str) -> str:
+    """Spaces collapsed, stripped, case-folded: how the rules compare names and emails."""
     return _SPACES.sub(" ", value).strip().casefold()
 
 
 def _by_email(contact: Contact, found: tuple[QboCustomer, ...]) -> list[QboCustomer]:
-    email = _norm(contact.email)
+    email = normalized(contact.email)
     if not email:
         return []
-    return _unique(c for c in found if _norm(c.email) == email)
+    return _unique(c for c in found if normalized(c.email) == email)
 
 
 def _by_name(contact: Contact, found: tuple[QboCustomer, ...]) -> list[QboCustomer]:
-    first, last = _norm(contact.first_name), _norm(contact.last_name)
+    first, last = normalized(contact.first_name), normalized(contact.last_name)
     if not (first and last):
         return []
     full = f"{first} {last}"
     return _unique(
         c for c in found
-        if (_norm(c.given_name), _norm(c.family_name)) == (first, last)
-        or (not c.given_name and not c.family_name and _norm(c.display_name) == full)
+        if (normalized(c.given_name), normalized(c.family_name)) == (first, last)
+        or (not c.given_name and not c.family_name and normalized(c.display_name) == full)
     )
 
 
 def _other_email(contact: Contact, customer: QboCustomer) -> bool:
     """The customer has an email and it is not the contact's: another person of the same name."""
-    mine, theirs = _norm(contact.email), _norm(customer.email)
+    mine, theirs = normalized(contact.email), normalized(customer.email)
     return bool(mine and theirs and mine != theirs)
 
 
 def _by_company_city(contact: Contact, found: tuple[QboCustomer, ...]) -> list[QboCustomer]:
-    company, city = _norm(contact.company), _norm(contact.city)
+    company, city = normalized(contact.company), normalized(contact.city)
     if not (company and city):
         return []
-    return _unique(c for c in found if _norm(c.company_name) == company and _norm(c.city) == city)
+    return _unique(c for c in found if normalized(c.company_name) == company and normalized(c.city) == city)
 
 
 def _unique(customers) -> list[QboCustomer]:

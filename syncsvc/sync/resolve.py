@@ -63,7 +63,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from quickbooks.objects.account import Account
 from quickbooks.objects.creditmemo import CreditMemo
@@ -74,7 +74,7 @@ from quickbooks.objects.paymentmethod import PaymentMethod
 from quickbooks.objects.refundreceipt import RefundReceipt
 
 from syncsvc.engine import customers as customer_rules
-from syncsvc.engine.customers import CustomerCandidates, CustomerResolution, QboCustomer
+from syncsvc.engine.customers import CustomerCandidates, CustomerResolution, QboCustomer, normalized
 from syncsvc.engine.items import AccountDraft, QboItem
 from syncsvc.errors import SyncsvcError
 from syncsvc.infusionsoft.records import Contact
@@ -279,6 +279,7 @@ class QboDirectory:
             and isinstance(customer_rules.resolve_customer(c, index.candidates(asks[c.id])), customer_rules.Create)
         ]
         self._load_display_names(index, second, customers_are_candidates=False)
+        index.keep_only_for(asks.values(), self._inactive_customers)
         self._customers = index
 
     def _load_display_names(self, index: "_CustomerIndex", names: list[str], customers_are_candidates: bool) -> None:
@@ -535,6 +536,40 @@ class _CustomerIndex:
             self._by_company.setdefault(customer.company_name.casefold(), {})[customer.id] = customer
         self._display_names.add(customer.display_name.casefold())
 
+    def keep_only_for(self, asks: Iterable, inactive: set[str]) -> None:
+        """Keep only the customers these contacts' rules can tell apart. In a large company a batch's
+        family names match thousands of customers (every Murphy), nearly all with an email of their own:
+        for a contact with another email such a namesake is another person (engine/customers.py), and
+        the rules only need to know that one exists, active or not. So under each name (company + city,
+        DisplayName) this keeps the customers with no email, those with an asking contact's email, all of
+        them when an asking contact has no email, and of the others one active and one inactive; under
+        emails and DisplayNames, only those asked. Each contact's decision is the one the whole answer
+        would give (tests/unit/sync/test_customer_index.py), in memory that does not grow with the company."""
+        asks = list(asks)
+        emails = {normalized(a.email) for a in asks if a.email}
+        self._by_email = {key: found for key, found in self._by_email.items() if normalized(key) in emails}
+        askers: dict[tuple, list[str]] = {}  # (table, key) -> the asking contacts' emails ("" for none)
+        for a in asks:
+            keys = [("display", a.display_names[0].casefold())] if a.display_names else []
+            if a.given_name and a.family_name:
+                keys.append(("name", (a.given_name.casefold(), a.family_name.casefold())))
+            if a.company_name and a.city:
+                keys.append(("company", (a.company_name.casefold(), a.city.strip().casefold())))
+            for key in keys:
+                askers.setdefault(key, []).append(normalized(a.email))
+        self._by_name = _namesakes(self._by_name, lambda key: askers.get(("name", key)), inactive)
+        self._by_display_name = _namesakes(self._by_display_name, lambda key: askers.get(("display", key)), inactive)
+        by_company_city: dict[tuple[str, str], dict[str, QboCustomer]] = {}
+        for company, found in self._by_company.items():
+            for customer in found.values():
+                by_company_city.setdefault((company, customer.city.strip().casefold()), {})[customer.id] = customer
+        kept = _namesakes(by_company_city, lambda key: askers.get(("company", key)), inactive)
+        self._by_company = {}
+        for (company, _), found in kept.items():
+            self._by_company.setdefault(company, {}).update(found)
+        options = {name.casefold() for a in asks for name in a.display_names}
+        self._display_names &= options
+
     def mark_display_name_taken(self, name: str) -> None:
         """A vendor or employee holds this DisplayName: no new customer can take it."""
         self._display_names.add(name.casefold())
@@ -562,6 +597,29 @@ class _CustomerIndex:
         if key in self._display_names:
             return True
         return False if key in self._display_names_searched else None
+
+
+def _namesakes(table: dict, emails_asking: Callable, inactive: set[str]) -> dict:
+    """`table` (key -> customers by id) with only what its asking contacts' rules tell apart (see
+    _CustomerIndex.keep_only_for); keys no contact asks for are dropped."""
+    kept = {}
+    for key, found in table.items():
+        asking = emails_asking(key)
+        if not asking:
+            continue
+        if "" in asking:  # a contact with no email: any namesake may be the same person
+            kept[key] = found
+            continue
+        mine, reps = {}, set()
+        for customer in sorted(found.values(), key=lambda c: c.id):
+            email = normalized(customer.email)
+            if not email or email in asking:
+                mine[customer.id] = customer
+            elif (activity := customer.id in inactive) not in reps:  # another person: one of each kind
+                reps.add(activity)
+                mine[customer.id] = customer
+        kept[key] = mine
+    return kept
 
 
 def _display_name_only(customer) -> list:
