@@ -11,7 +11,7 @@ import pytest
 
 from syncsvc.infusionsoft.errors import MalformedResponse
 from syncsvc.infusionsoft.rest.caller import RestNotFound
-from syncsvc.infusionsoft.rest.convert import Account
+from syncsvc.infusionsoft.rest.convert import Account, ConversionError
 from syncsvc.infusionsoft.rest.notices import Notices
 from syncsvc.infusionsoft.rest.source import RestOrderSource
 
@@ -168,3 +168,19 @@ def test_contacts_ask_for_the_fields_the_converter_reads():
     assert contact.first_name == "Ann"
     params = caller.calls[0][1]
     assert params["filter"] == "ids==9" and "email_addresses" in params["fields"] and "addresses" in params["fields"]
+
+
+def test_an_order_part_that_cannot_be_read_fails_when_asked_for_and_the_rest_of_the_batch_reads():
+    # The batch keeps each order as its records, converted as it is read; a part that does not convert
+    # (an item id that is not one) raises where converting it then would have, and nothing else fails.
+    listed = [{"id": "1", "invoice_id": "11", "order_items": [{"id": "x5", "quantity": 1,
+                                                                "price_per_unit": {"amount": 100}}]},
+              {"id": "2", "invoice_id": "12", "order_items": [{"id": "6", "quantity": 2,
+                                                                "price_per_unit": {"amount": 250}}]}]
+    source = source_over(ScriptedCaller(listOrders=lambda **p: {"orders": listed}))
+
+    assert [o.id for o in source.orders_by_ids([1, 2])] == [1, 2]
+    assert [i.id for i in source.invoices_for_orders([1, 2])] == [11, 12]
+    assert [(i.id, i.quantity) for i in source.order_items_for_orders([2])] == [(6, 2)]
+    with pytest.raises(ConversionError, match="item x5 id 'x5' is not a numeric id"):
+        source.order_items_for_orders([1])
