@@ -77,7 +77,7 @@ class Fence(Protocol):
 
 class Absent:
     """What the state holds nothing of, for the orders of one read batch, from a few bulk reads
-    (`StateStore.learn_batch`): the per-order reads of those orders then cost no query. A write under
+    (`StateStore.study_batch`): the per-order reads of those orders then cost no query. A write under
     a key drops it from here, so what this process records is read back from the database. (Only the
     process holding the connection's lease writes these records. Customer links are not kept here:
     `syncsvc link` writes them beside a running sync.)"""
@@ -340,28 +340,24 @@ class StateStore:
         self.connection = connection
         self.fence = fence
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self.absent = Absent()  # nothing known until learn_batch
+        self.absent = Absent()  # nothing known until a batch is adopted (adopt_batch)
 
     @contextmanager
     def unit(self, absent: Absent | None = None) -> Iterator[UnitOfWork]:
         """A unit of work in one transaction; `absent`: what is known absent for it (by default the
-        current batch's, learn_batch)."""
+        current batch's, adopt_batch)."""
         with self._sessions.begin() as session:
             yield UnitOfWork(session, self.connection, self.fence, absent=self.absent if absent is None else absent)
 
-    def learn_batch(self, order_ids: Iterable[int], payment_ids: Iterable[int]) -> None:
-        """Find out in a few bulk reads which of these orders and payments the state holds nothing of
-        (see Absent); replaces what was known of the previous batch."""
-        self.absent = self.study_batch(order_ids, payment_ids)
-
     def adopt_batch(self, absent: Absent) -> None:
-        """Make what `study_batch` found the current batch's knowledge, as learn_batch does."""
+        """Make what `study_batch` found the current batch's knowledge, replacing the previous batch's."""
         self.absent = absent
 
     def study_batch(self, order_ids: Iterable[int], payment_ids: Iterable[int]) -> Absent:
-        """What learn_batch would learn, without making it the current batch's: a read batch studied in
-        another thread while the current one is synced. (Only the orders' own writes change it, and
-        read batches never share an order or a payment.)"""
+        """Find out in a few bulk reads which of these orders and payments the state holds nothing of
+        (see Absent), without making it the current batch's: a read batch is studied in another thread
+        while the current one is synced. (Only the orders' own writes change it, and read batches never
+        share an order or a payment.)"""
         orders, payments = sorted(set(order_ids)), sorted(set(payment_ids))
         absent = Absent()
         with self._sessions() as session:

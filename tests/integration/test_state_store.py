@@ -143,7 +143,7 @@ def test_what_a_batch_learnt_is_absent_stays_true_after_this_process_records_it(
                             doc_number="1", total=Decimal("5.00"), content_hash="c" * 64)
         uow.link_customer(7, "70", "email")
         uow.record_issue("payment", 21, "held", "over the balance")
-    store.learn_batch([1, 2], [21, 22])
+    store.adopt_batch(store.study_batch([1, 2], [21, 22]))
     with store.order_unit() as uow:
         assert uow.document(1).qbo_id == "100" and uow.document(2) is None
         assert uow.customer_link(7).qbo_customer_id == "70" and uow.customer_link(8) is None

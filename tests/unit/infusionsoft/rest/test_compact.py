@@ -9,6 +9,19 @@ from hypothesis import strategies as st
 from syncsvc.infusionsoft.rest.compact import IntMap, TransactionsByPayment
 from syncsvc.infusionsoft.rest.references import PaymentTransactions
 
+def _answers_as_a_dict(compact, writes, lookups) -> dict:
+    """Make the same writes to `compact` and a dict; every key written or looked up reads the same from
+    both. The dict."""
+    plain = {}
+    for key, value in writes:
+        compact[key] = value
+        plain[key] = value
+    for key in [k for k, _ in writes] + lookups:
+        assert compact.get(key) == plain.get(key)
+        assert (key in compact) == (key in plain)
+    return plain
+
+
 ints = st.one_of(st.integers(0, 50), st.integers(-(2**70), 2**70), st.sampled_from([2**63 - 1, -(2**63), 2**63]))
 
 
@@ -17,13 +30,8 @@ ints = st.one_of(st.integers(0, 50), st.integers(-(2**70), 2**70), st.sampled_fr
 def test_an_int_map_answers_as_a_dict(writes, lookups):
     IntMap.MERGE_AT, merge_at = 4, IntMap.MERGE_AT  # merge often: the arrays, not only the recent keys
     try:
-        compact, plain = IntMap(), {}
-        for key, value in writes:
-            compact[key] = value
-            plain[key] = value
-        for key in [k for k, _ in writes] + lookups:
-            assert compact.get(key) == plain.get(key)
-            assert (key in compact) == (key in plain)
+        compact = IntMap()
+        plain = _answers_as_a_dict(compact, writes, lookups)
         assert len(compact) == len(plain)
     finally:
         IntMap.MERGE_AT = merge_at
@@ -36,13 +44,7 @@ found = st.builds(PaymentTransactions, st.one_of(st.none(), st.text(max_size=12)
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(payment_ids, found), max_size=40), st.lists(payment_ids, max_size=10))
 def test_transactions_by_payment_answer_as_a_dict(writes, lookups):
-    compact, plain = TransactionsByPayment(), {}
-    for payment_id, transactions in writes:
-        compact[payment_id] = transactions
-        plain[payment_id] = transactions
-    for payment_id in [p for p, _ in writes] + lookups:
-        assert compact.get(payment_id) == plain.get(payment_id)
-        assert (payment_id in compact) == (payment_id in plain)
+    _answers_as_a_dict(TransactionsByPayment(), writes, lookups)
 
 
 def test_a_reference_too_long_to_pack_is_kept_as_it_came():
